@@ -1,0 +1,299 @@
+//! The exact engine: per group and tier, candidate graph → flow → dual proof → widen.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::eligibility::{MatchConfig, Pair, eligibility_at};
+use crate::finish::{Placement, finish};
+use crate::flow::{self, Arcs, Flow, NONE};
+use crate::index::SpatialIndex;
+use crate::model::{Kind, Problem};
+use crate::outcome::{MatchOutcome, PhaseTimes, SolveStats};
+use crate::prepare::{Group, MatchError, split};
+
+/// Runs the exact engine (BRIEF §4.3) on `problem`.
+///
+/// Tiers are served strongest first, each on the seats the stronger ones left; within a
+/// tier the result has the most units matched, then the least total cost, over **all**
+/// eligible pairs: candidate lists are pruned to the nearest slots, and the flow's dual
+/// prices are then checked on every pruned pair within each unit's radius; a failing pair
+/// widens the list and the tier is solved again, until the proof holds. Groups of one kind
+/// and week are solved in parallel.
+///
+/// ```
+/// use matcher::{solve, GeoPoint, Kind, MatchConfig, Problem, Slot, Tier, Unit, WeekSpan};
+/// let w = WeekSpan::single(1);
+/// let mut rep = Unit::new(1, GeoPoint::new(48.85, 2.35), Kind::Stage3e, w);
+/// rep.tier = Tier::Rep;
+/// let std = Unit::new(2, GeoPoint::new(48.85, 2.36), Kind::Stage3e, w);
+/// let slot = Slot::new(10, GeoPoint::new(48.86, 2.35), Kind::Stage3e, w, 1);
+/// let out = solve(&Problem { units: vec![rep, std], slots: vec![slot] }, &MatchConfig::default())?;
+/// assert_eq!(out.assignments[0].unit, 1); // the REP pupil is served first
+/// assert_eq!(out.metrics.blocking_pairs, 0);
+/// # Ok::<(), matcher::MatchError>(())
+/// ```
+pub fn solve(problem: &Problem, config: &MatchConfig) -> Result<MatchOutcome, MatchError> {
+    let start = Instant::now();
+    let groups = split(problem, config.seed)?;
+    let solved: Vec<(Vec<Placement>, PhaseTimes, SolveStats)> = groups
+        .par_iter()
+        .map(|g| solve_group(problem, g, config))
+        .collect();
+    let mut placement = vec![None; problem.units.len()];
+    let mut times = PhaseTimes::default();
+    let mut stats = SolveStats {
+        groups: groups.len(),
+        ..SolveStats::default()
+    };
+    for ((placed, t, s), g) in solved.into_iter().zip(&groups) {
+        for (p, &u) in placed.into_iter().zip(&g.units) {
+            placement[u as usize] = p.map(|(l, pair)| (g.slots[l as usize], pair));
+        }
+        times.index_build += t.index_build;
+        times.candidates += t.candidates;
+        times.solve += t.solve;
+        times.verify += t.verify;
+        stats.candidate_arcs += s.candidate_arcs;
+        stats.widenings += s.widenings;
+        stats.violations += s.violations;
+    }
+    Ok(finish(
+        problem, config, &groups, placement, times, stats, start,
+    ))
+}
+
+/// Candidate list of one unit: arcs, and the distance of its last candidate when the list
+/// was cut (`None`: every eligible slot in radius is in the list).
+type Candidates = (Vec<(u32, i64)>, Option<f64>);
+
+fn solve_group(
+    problem: &Problem,
+    group: &Group,
+    config: &MatchConfig,
+) -> (Vec<Option<(u32, Pair)>>, PhaseTimes, SolveStats) {
+    let mut remaining: Vec<u32> = group
+        .slots
+        .iter()
+        .map(|&s| problem.slots[s as usize].seats)
+        .collect();
+    let mut placed = vec![None; group.units.len()];
+    let mut times = PhaseTimes::default();
+    let mut stats = SolveStats::default();
+    let mut lo = 0;
+    while lo < group.units.len() {
+        let rank = problem.units[group.units[lo] as usize].tier.rank();
+        let hi = lo
+            + group.units[lo..]
+                .iter()
+                .take_while(|&&u| problem.units[u as usize].tier.rank() == rank)
+                .count();
+        let tier = Tier {
+            problem,
+            group,
+            config,
+            units: &group.units[lo..hi],
+            remaining: &remaining,
+        };
+        let flow = tier.solve(&mut times, &mut stats);
+        for (k, &slot) in flow.assign.iter().enumerate() {
+            if slot != NONE {
+                let u = &problem.units[tier.units[k] as usize];
+                let s = &problem.slots[group.slots[slot as usize] as usize];
+                if let Ok(pair) = eligibility_at(u, s, config, || u.point.distance_km(s.point)) {
+                    placed[lo + k] = Some((slot, pair));
+                }
+            }
+        }
+        for p in placed[lo..hi].iter().flatten() {
+            remaining[p.0 as usize] -= 1;
+        }
+        lo = hi;
+    }
+    (placed, times, stats)
+}
+
+/// One tier of one group, on the seats the stronger tiers left.
+struct Tier<'a> {
+    problem: &'a Problem,
+    group: &'a Group,
+    config: &'a MatchConfig,
+    units: &'a [u32],
+    remaining: &'a [u32],
+}
+
+impl Tier<'_> {
+    fn solve(&self, times: &mut PhaseTimes, stats: &mut SolveStats) -> Flow {
+        let t = Instant::now();
+        let open = |l: usize| self.remaining[l] > 0;
+        let index = self.group.slot_index(self.problem, open);
+        let remote: Vec<u32> = (0..self.group.slots.len())
+            .filter(|&l| open(l) && self.slot(l as u32).remote_ok)
+            .map(|l| l as u32)
+            .collect();
+        times.index_build += t.elapsed();
+
+        let t = Instant::now();
+        let mut width = vec![self.config.candidates_per_unit.max(1); self.units.len()];
+        let mut lists: Vec<Candidates> = (0..self.units.len())
+            .into_par_iter()
+            .map(|k| self.candidates(k, width[k], &index, &remote))
+            .collect();
+        times.candidates += t.elapsed();
+        loop {
+            let t = Instant::now();
+            let arcs = to_arcs(&lists);
+            let flow = flow::solve(self.remaining, &arcs);
+            times.solve += t.elapsed();
+
+            let t = Instant::now();
+            let violations = self.verify(&flow, &lists);
+            times.verify += t.elapsed();
+            if violations.is_empty() {
+                stats.candidate_arcs += arcs.slot.len() as u64;
+                return flow;
+            }
+            stats.widenings += 1;
+            stats.violations += violations.len() as u64;
+            let t = Instant::now();
+            let mut widened: Vec<usize> = violations.iter().map(|v| v.0).collect();
+            widened.dedup();
+            for &k in &widened {
+                width[k] *= 4;
+                lists[k] = self.candidates(k, width[k], &index, &remote);
+            }
+            for &(k, slot, cost) in &violations {
+                if !lists[k].0.iter().any(|a| a.0 == slot) {
+                    lists[k].0.push((slot, cost));
+                }
+            }
+            times.candidates += t.elapsed();
+        }
+    }
+
+    fn slot(&self, local: u32) -> &crate::model::Slot {
+        &self.problem.slots[self.group.slots[local as usize] as usize]
+    }
+
+    fn unit(&self, k: usize) -> &crate::model::Unit {
+        &self.problem.units[self.units[k] as usize]
+    }
+
+    /// The `width` cheapest-by-distance eligible open slots of unit `k`, plus every remote
+    /// mentor when both accept remote.
+    fn candidates(
+        &self,
+        k: usize,
+        width: usize,
+        index: &SpatialIndex<u32>,
+        remote: &[u32],
+    ) -> Candidates {
+        let unit = self.unit(k);
+        let radius = self.config.radius_km(unit);
+        let mut list = Vec::with_capacity(width.min(64));
+        let mut cut = None;
+        for (l, _, d) in index.iter_points_by_distance(unit.point) {
+            if d > radius + 1e-6 {
+                break;
+            }
+            if let Ok(p) = eligibility_at(unit, self.slot(l), self.config, || d) {
+                list.push((l, p.cost));
+                if list.len() == width {
+                    cut = Some(d);
+                    break;
+                }
+            }
+        }
+        if unit.kind == Kind::Mentoring && unit.remote_ok {
+            for &l in remote {
+                if !list.iter().any(|a: &(u32, i64)| a.0 == l)
+                    && let Ok(p) = eligibility_at(unit, self.slot(l), self.config, || {
+                        unit.point.distance_km(self.slot(l).point)
+                    })
+                {
+                    list.push((l, p.cost));
+                }
+            }
+        }
+        (list, cut)
+    }
+
+    /// Pruned pairs whose reduced cost is negative under the flow's potentials. None means
+    /// the flow is optimal on the full eligible graph of this tier.
+    fn verify(&self, flow: &Flow, lists: &[Candidates]) -> Vec<(usize, u32, i64)> {
+        let bonus = self.config.bonus_m();
+        let bands = Bands::new(self, flow);
+        let found: Vec<Vec<(usize, u32, i64)>> = (0..self.units.len())
+            .into_par_iter()
+            .filter_map(|k| lists[k].1.map(|cut| (k, cut)))
+            .map(|(k, cut)| {
+                let unit = self.unit(k);
+                let radius = self.config.radius_km(unit);
+                let mut bad = Vec::new();
+                for (pmax, index) in &bands.0 {
+                    // A pruned slot is at least `cut` away, so its cost is at least
+                    // round(cut) - bonus; it can only violate if that is below pmax - pu.
+                    let bound_m = pmax - flow.pu[k] + bonus + 1;
+                    if cut * 1000.0 - 1e-3 >= bound_m as f64 {
+                        continue;
+                    }
+                    let reach = radius.min(bound_m as f64 / 1000.0);
+                    index.for_each_within_km(unit.point, reach, |l, _, d| {
+                        if flow.assign[k] != l
+                            && let Ok(p) = eligibility_at(unit, self.slot(l), self.config, || d)
+                            && p.cost + flow.pu[k] - flow.ps[l as usize] < 0
+                        {
+                            bad.push((k, l, p.cost));
+                        }
+                        true
+                    });
+                }
+                bad
+            })
+            .collect();
+        found.into_iter().flatten().collect()
+    }
+}
+
+/// Open slots split by potential into a few bands, each with its own index, so that the
+/// dual check of a unit only visits slots whose price could beat a pruned pair.
+struct Bands(Vec<(i64, SpatialIndex<u32>)>);
+
+impl Bands {
+    const COUNT: usize = 8;
+
+    fn new(tier: &Tier<'_>, flow: &Flow) -> Self {
+        let mut open: Vec<u32> = (0..tier.group.slots.len() as u32)
+            .filter(|&l| tier.remaining[l as usize] > 0)
+            .collect();
+        open.sort_by_key(|&l| std::cmp::Reverse(flow.ps[l as usize]));
+        let chunk = open.len().div_ceil(Self::COUNT).max(1);
+        Bands(
+            open.chunks(chunk)
+                .map(|c| {
+                    let pmax = flow.ps[c[0] as usize];
+                    let pts = c.iter().map(|&l| (l, tier.slot(l).point)).collect();
+                    (pmax, SpatialIndex::bulk_load(pts))
+                })
+                .collect(),
+        )
+    }
+}
+
+fn to_arcs(lists: &[Candidates]) -> Arcs {
+    let total: usize = lists.iter().map(|l| l.0.len()).sum();
+    let mut arcs = Arcs {
+        start: Vec::with_capacity(lists.len() + 1),
+        slot: Vec::with_capacity(total),
+        cost: Vec::with_capacity(total),
+    };
+    arcs.start.push(0);
+    for (list, _) in lists {
+        for &(s, c) in list {
+            arcs.slot.push(s);
+            arcs.cost.push(c);
+        }
+        arcs.start.push(arcs.slot.len() as u32);
+    }
+    arcs
+}
