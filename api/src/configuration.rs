@@ -1,0 +1,199 @@
+//! Settings, layered: built-in defaults → optional TOML file → environment
+//! (`TREMPLIN__SECTION__KEY`, plus the conventional `DATABASE_URL`).
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Works out of the box: generated signing key, SQLite file database.
+    Development,
+    /// Refuses to start without explicit secrets.
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub profile: Profile,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub reference: ReferenceSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub bind: String,
+    /// Worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// May carry a password, hence secret.
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub acquire_timeout_ms: u64,
+    /// How long SQLite waits for a lock before the request fails with 503.
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// HMAC key for access tokens; generated and stored in the database in
+    /// the development profile when absent.
+    pub jwt_secret: Option<SecretString>,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_days: i64,
+    pub invitation_ttl_hours: i64,
+    /// Token-endpoint attempts per client IP: a burst, refilled one per period.
+    pub rate_limit_burst: u32,
+    pub rate_limit_period_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReferenceSettings {
+    /// Folder with `colleges_fr.csv` and `communes_fr.csv`.
+    pub dir: PathBuf,
+}
+
+const DEFAULTS: &str = r#"
+profile = "development"
+
+[server]
+bind = "127.0.0.1:8080"
+workers = 0
+
+[database]
+url = "sqlite://tremplin.db?mode=rwc"
+max_connections = 16
+acquire_timeout_ms = 3000
+sqlite_busy_timeout_ms = 5000
+
+[auth]
+access_token_ttl_secs = 900
+refresh_token_ttl_days = 30
+invitation_ttl_hours = 168
+rate_limit_burst = 20
+rate_limit_period_ms = 3000
+
+[reference]
+dir = "../shared/data"
+"#;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Reads the layers; `file` is optional (a missing `tremplin.toml` is fine,
+    /// a missing explicitly named file is not).
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        builder = match file {
+            Some(path) => builder.add_source(config::File::from(path).required(true)),
+            None => builder.add_source(config::File::with_name("tremplin.toml").required(false)),
+        };
+        builder = builder.add_source(
+            config::Environment::with_prefix("TREMPLIN")
+                .prefix_separator("__")
+                .separator("__"),
+        );
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            builder = builder.set_override("database.url", url)?;
+        }
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what serde cannot: coherent values and production secrets.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.database.url.expose_secret();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid(
+                "database.url must start with sqlite:, postgres:// or postgresql://".into(),
+            ));
+        }
+        if let Some(secret) = &self.auth.jwt_secret {
+            if secret.expose_secret().len() < 32 {
+                return Err(ConfigError::Invalid(
+                    "auth.jwt_secret must be at least 32 characters".into(),
+                ));
+            }
+        } else if self.profile == Profile::Production {
+            return Err(ConfigError::Invalid(
+                "the production profile needs an explicit JWT secret: set TREMPLIN__AUTH__JWT_SECRET (32+ characters)".into(),
+            ));
+        }
+        if self.auth.access_token_ttl_secs <= 0 || self.auth.refresh_token_ttl_days <= 0 {
+            return Err(ConfigError::Invalid(
+                "token lifetimes must be positive".into(),
+            ));
+        }
+        if self.auth.rate_limit_burst == 0 || self.auth.rate_limit_period_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "auth.rate_limit_burst and auth.rate_limit_period_ms must be positive".into(),
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "database.max_connections must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database.url.expose_secret().starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Settings {
+        config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .expect("built-in defaults deserialize")
+    }
+
+    #[test]
+    fn defaults_are_valid_and_use_sqlite() {
+        let settings = defaults();
+        settings.validate().expect("defaults validate");
+        assert!(settings.is_sqlite());
+    }
+
+    #[test]
+    fn production_requires_a_jwt_secret() {
+        let mut settings = defaults();
+        settings.profile = Profile::Production;
+        let err = settings.validate().unwrap_err().to_string();
+        assert!(err.contains("TREMPLIN__AUTH__JWT_SECRET"), "{err}");
+        settings.auth.jwt_secret = Some(SecretString::from("x".repeat(40)));
+        settings.validate().expect("valid with a secret");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let mut settings = defaults();
+        settings.auth.jwt_secret = Some(SecretString::from("super-secret-signing-key-0123456789"));
+        settings.database.url = SecretString::from("postgres://u:hunter2@db/x");
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("super-secret"));
+        assert!(!printed.contains("hunter2"));
+    }
+}

@@ -1,0 +1,102 @@
+//! The closed vocabularies of the API, parsed once from their wire names.
+use super::ParseError;
+
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            pub fn parse(raw: &str) -> Result<Self, ParseError> {
+                match raw {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(ParseError::new(format!(
+                        "must be one of: {}",
+                        [$($wire),+].join(", ")
+                    ))),
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// What a person (or machine client) may do; see BRIEF §2.
+    Role {
+        Admin => "admin",
+        Company => "company",
+        School => "school",
+        Coordinator => "coordinator",
+    }
+);
+
+wire_enum!(
+    OrganisationKind {
+        Company => "company",
+        School => "school",
+        MentoringStructure => "mentoring_structure",
+    }
+);
+
+wire_enum!(
+    OfferKind {
+        Stage3e => "stage_3e",
+        PrepaMetiers => "prepa_metiers",
+        ClasseEntreprise => "classe_entreprise",
+    }
+);
+
+wire_enum!(
+    OfferStatus {
+        Draft => "draft",
+        Published => "published",
+        Archived => "archived",
+    }
+);
+
+wire_enum!(
+    Track {
+        Generale => "generale",
+        PrepaMetiers => "prepa_metiers",
+        Segpa => "segpa",
+        Ulis => "ulis",
+    }
+);
+
+wire_enum!(
+    MentorStatus {
+        Active => "active",
+        Paused => "paused",
+        Inactive => "inactive",
+    }
+);
+
+impl OrganisationKind {
+    /// The only role a member of such an organisation can hold.
+    pub fn member_role(self) -> Role {
+        match self {
+            OrganisationKind::Company => Role::Company,
+            OrganisationKind::School => Role::School,
+            OrganisationKind::MentoringStructure => Role::Coordinator,
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Tremplin: matches French collège pupils with company placements and young
+//! people with mentors, favouring priority-education and rural pupils.
+//!
+//! This crate is the HTTP service and the `tremplin` command line; the
+//! matching engine is the `matcher` crate, the schema the `migration` crate.
+pub mod auth;
+pub mod cli;
+pub mod configuration;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod pagination;
+pub mod reference;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

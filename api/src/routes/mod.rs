@@ -1,0 +1,119 @@
+//! The HTTP surface. Every endpoint is declared once in [`table`]; the same
+//! table installs the routes and lists them for the OpenAPI contract test.
+mod api_clients;
+mod auth;
+mod mentors;
+mod offers;
+mod ops;
+mod organisations;
+mod reference;
+
+use crate::error::ApiError;
+use actix_web::dev::HttpServiceFactory;
+use actix_web::http::Method;
+use actix_web::{FromRequest, Handler, Responder, Route, web};
+
+/// Routes grouped by path, in registration order (more specific paths first).
+#[derive(Default)]
+pub struct RouteTable {
+    resources: Vec<(&'static str, Vec<(Method, Route)>)>,
+}
+
+impl RouteTable {
+    pub fn add<F, Args>(&mut self, method: Method, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let route = web::method(method.clone()).to(handler);
+        match self.resources.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, routes)) => routes.push((method, route)),
+            None => self.resources.push((path, vec![(method, route)])),
+        }
+        self
+    }
+
+    /// `(method, path)` of every endpoint, paths in OpenAPI template form.
+    pub fn endpoints(&self) -> Vec<(String, String)> {
+        self.resources
+            .iter()
+            .flat_map(|(path, routes)| {
+                routes
+                    .iter()
+                    .map(move |(m, _)| (m.as_str().to_owned(), (*path).to_owned()))
+            })
+            .collect()
+    }
+
+    /// One resource per path; a known path with another method answers 405.
+    pub fn into_services(self) -> Vec<impl HttpServiceFactory> {
+        self.resources
+            .into_iter()
+            .map(|(path, routes)| {
+                let allowed: Vec<Method> = routes.iter().map(|(m, _)| m.clone()).collect();
+                let mut resource = web::resource(path);
+                for (_, route) in routes {
+                    resource = resource.route(route);
+                }
+                resource.default_service(web::to(move || {
+                    let allowed = allowed.clone();
+                    async move { Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed(allowed)) }
+                }))
+            })
+            .collect()
+    }
+}
+
+/// Every endpoint of the service.
+pub fn table() -> RouteTable {
+    let mut t = RouteTable::default();
+    t.add(Method::GET, "/health/live", ops::live)
+        .add(Method::GET, "/health/ready", ops::ready)
+        .add(Method::GET, "/metrics", ops::metrics)
+        .add(Method::GET, "/openapi.yaml", ops::openapi)
+        .add(Method::POST, "/v1/auth/token", auth::token)
+        .add(Method::POST, "/v1/auth/refresh", auth::refresh)
+        .add(Method::POST, "/v1/auth/logout", auth::logout)
+        .add(
+            Method::POST,
+            "/v1/auth/accept-invitation",
+            auth::accept_invitation,
+        )
+        .add(Method::POST, "/v1/organisations", organisations::create)
+        .add(Method::GET, "/v1/organisations", organisations::list)
+        .add(Method::GET, "/v1/organisations/{id}", organisations::get)
+        .add(
+            Method::POST,
+            "/v1/organisations/{id}/users",
+            organisations::invite_user,
+        )
+        .add(Method::POST, "/v1/api-clients", api_clients::create)
+        .add(Method::GET, "/v1/api-clients", api_clients::list)
+        .add(Method::DELETE, "/v1/api-clients/{id}", api_clients::revoke)
+        .add(Method::POST, "/v1/offers", offers::create)
+        .add(Method::GET, "/v1/offers", offers::list)
+        .add(
+            Method::PUT,
+            "/v1/offers/external/{remote_id}",
+            offers::upsert_external,
+        )
+        .add(Method::GET, "/v1/offers/{id}", offers::get)
+        .add(Method::PATCH, "/v1/offers/{id}", offers::patch)
+        .add(Method::DELETE, "/v1/offers/{id}", offers::archive)
+        .add(Method::POST, "/v1/mentors", mentors::create)
+        .add(Method::GET, "/v1/mentors", mentors::list)
+        .add(Method::GET, "/v1/mentors/{id}", mentors::get)
+        .add(Method::PATCH, "/v1/mentors/{id}", mentors::patch)
+        .add(Method::DELETE, "/v1/mentors/{id}", mentors::delete)
+        .add(Method::GET, "/v1/schools", reference::schools)
+        .add(Method::GET, "/v1/schools/{uai}", reference::school)
+        .add(Method::GET, "/v1/communes/{insee}", reference::commune)
+        .add(Method::GET, "/v1/sectors", reference::sectors);
+    t
+}
+
+/// Unknown paths answer a problem+json 404.
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no resource at this path".into()))
+}

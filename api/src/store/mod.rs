@@ -1,0 +1,11 @@
+//! Database queries, one module per resource. Every function that reads or
+//! writes an organisation's records takes the organisation id and filters on
+//! it, so another organisation's record is simply not found.
+pub mod api_clients;
+pub mod mentors;
+pub mod offers;
+pub mod organisations;
+pub mod reference;
+pub mod settings;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,14 @@
+//! sea-orm entities of Tremplin, one module per table.
+//!
+//! They mirror the schema built by the `migration` crate and carry no logic:
+//! the `api` crate converts them into its own DTOs before they reach the wire.
+pub mod api_client;
+pub mod college;
+pub mod commune;
+pub mod mentor;
+pub mod offer;
+pub mod offer_week;
+pub mod organisation;
+pub mod refresh_token;
+pub mod setting;
+pub mod user;

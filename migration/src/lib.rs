@@ -1,0 +1,27 @@
+//! Database schema of Tremplin, as an ordered list of sea-orm migrations.
+//!
+//! Each migration names its tables and columns with identifiers of its own, so
+//! an old migration never changes when an entity does.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_reference_tables;
+mod m20261128_000002_create_organisations_and_users;
+mod m20261128_000003_create_auth_tables;
+mod m20261128_000004_create_offers;
+mod m20261128_000005_create_mentors;
+
+/// All migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_reference_tables::Migration),
+            Box::new(m20261128_000002_create_organisations_and_users::Migration),
+            Box::new(m20261128_000003_create_auth_tables::Migration),
+            Box::new(m20261128_000004_create_offers::Migration),
+            Box::new(m20261128_000005_create_mentors::Migration),
+        ]
+    }
+}
