@@ -113,6 +113,15 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The built-in defaults alone, without file or environment: what tests
+    /// and tools start from before setting what they need.
+    pub fn defaults() -> Result<Self, ConfigError> {
+        Ok(config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()?
+            .try_deserialize()?)
+    }
+
     /// Checks what serde cannot: coherent values and production secrets.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let url = self.database.url.expose_secret();
@@ -163,11 +172,7 @@ mod tests {
     use super::*;
 
     fn defaults() -> Settings {
-        config::Config::builder()
-            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
-            .build()
-            .and_then(|c| c.try_deserialize())
-            .expect("built-in defaults deserialize")
+        Settings::defaults().expect("built-in defaults deserialize")
     }
 
     #[test]

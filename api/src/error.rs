@@ -176,12 +176,14 @@ impl From<sea_orm::TransactionError<ApiError>> for ApiError {
 /// pool exhausted, server shutting down, SQLite locked) rather than a bug.
 pub fn is_unavailable(err: &DbErr) -> bool {
     let runtime = match err {
-        DbErr::ConnectionAcquire(_) => return true,
-        DbErr::Conn(runtime) | DbErr::Exec(runtime) | DbErr::Query(runtime) => runtime,
+        // Failing to acquire or open a connection is unavailability,
+        // whatever the server's reason (shutdown, connections refused...).
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(runtime) | DbErr::Query(runtime) => runtime,
         _ => return false,
     };
     let RuntimeErr::SqlxError(sqlx_err) = runtime else {
-        return matches!(err, DbErr::Conn(_));
+        return false;
     };
     use sea_orm::sqlx::Error as SqlxError;
     match sqlx_err.as_ref() {

@@ -1,7 +1,8 @@
 //! Request extractors: validated JSON bodies and the authenticated caller.
-use crate::auth::{JwtKeys, SubjectKind};
+use crate::auth::SubjectKind;
 use crate::domain::Role;
 use crate::error::{ApiError, FieldError};
+use crate::startup::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
@@ -52,11 +53,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_data() {
-            let field = if path == "." { String::new() } else { path };
-            ApiError::Validation(vec![FieldError::new(
-                field,
-                strip_position(&inner.to_string()),
-            )])
+            let message = strip_position(&inner.to_string());
+            let mut field = if path == "." { String::new() } else { path };
+            // serde names a missing or unknown field in its message, not in
+            // the path (which stops at the enclosing object).
+            if let Some(name) = ["missing field `", "unknown field `"]
+                .iter()
+                .find_map(|p| message.strip_prefix(p))
+                .and_then(|rest| rest.split('`').next())
+            {
+                field = if field.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{field}.{name}")
+                };
+            }
+            ApiError::Validation(vec![FieldError::new(field, message)])
         } else {
             ApiError::BadRequest(format!("the body is not valid JSON: {inner}"))
         }
@@ -179,9 +191,10 @@ impl FromRequest for Caller {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let keys = req
-        .app_data::<web::Data<JwtKeys>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("JWT keys missing from app data")))?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+    let keys = &state.jwt;
     let header_value = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -1,0 +1,12 @@
+//! One integration-test binary: every test spawns the real server on port 0
+//! against a fresh database (SQLite always, PostgreSQL too when
+//! `TEST_DATABASE_URL` is set).
+mod helpers;
+
+mod auth;
+mod errors;
+mod mentors;
+mod offers;
+mod openapi;
+mod organisations;
+mod reference;
