@@ -143,7 +143,8 @@ impl Tier<'_> {
         loop {
             let t = Instant::now();
             let arcs = to_arcs(&lists);
-            let flow = flow::solve(self.remaining, &arcs);
+            let mut flow = flow::solve(self.remaining, &arcs);
+            flow::tighten(self.remaining, &arcs, &mut flow);
             times.solve += t.elapsed();
 
             let t = Instant::now();
@@ -154,12 +155,11 @@ impl Tier<'_> {
                 return flow;
             }
             stats.widenings += 1;
-            stats.violations += violations.len() as u64;
             let t = Instant::now();
             let mut widened: Vec<usize> = violations.iter().map(|v| v.0).collect();
             widened.dedup();
             for &k in &widened {
-                width[k] *= 4;
+                width[k] = width[k].saturating_mul(4);
                 lists[k] = self.candidates(k, width[k], &index, &remote);
             }
             for &(k, slot, cost) in &violations {

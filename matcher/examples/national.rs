@@ -1,0 +1,59 @@
+//! Measures the engine on the national instance without building the `api` crate:
+//! `cargo run --release -p matcher --example national -- [pupils] [seats] [weeks] [seed]`.
+//! The instance builder is the bench command's own (`api/src/bench/instance.rs`).
+
+#[path = "../../api/src/bench/instance.rs"]
+#[allow(dead_code)]
+mod instance;
+
+use std::time::Instant;
+
+fn main() -> anyhow::Result<()> {
+    let a: Vec<String> = std::env::args().collect();
+    let arg = |i: usize, d: usize| a.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
+    let size = instance::InstanceSize {
+        pupils: arg(1, 850_000),
+        seats: arg(2, 300_000),
+        weeks: arg(3, 4) as u32,
+        seed: arg(4, 1) as u64,
+    };
+    let t = Instant::now();
+    let p = instance::national(std::path::Path::new("../shared/data"), size)?;
+    println!(
+        "instance: {} units, {} slots in {:?}",
+        p.units.len(),
+        p.slots.len(),
+        t.elapsed()
+    );
+    let cfg = matcher::MatchConfig {
+        seed: size.seed,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let out = matcher::solve(&p, &cfg)?;
+    println!(
+        "engine wall {:?}\n{:#?}\n{:#?}\n{:#?}",
+        t.elapsed(),
+        out.times,
+        out.stats,
+        out.metrics
+    );
+    let t = Instant::now();
+    let g = matcher::greedy(&p, &cfg)?;
+    println!(
+        "greedy wall {:?} matched {} cost {} blocking {}",
+        t.elapsed(),
+        g.metrics.matched,
+        g.metrics.total_cost_m,
+        g.metrics.blocking_pairs
+    );
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    println!(
+        "{}",
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM"))
+            .unwrap_or("")
+    );
+    Ok(())
+}
