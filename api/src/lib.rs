@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod pagination;
 pub mod reference;
 pub mod routes;
+pub mod search;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

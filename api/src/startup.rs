@@ -6,6 +6,7 @@ use crate::extract::{json_error, path_error, query_error};
 use crate::metrics::{self, Metrics};
 use crate::reference::{self, CommuneCache};
 use crate::routes;
+use crate::search::OfferSearch;
 use crate::store;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
@@ -25,7 +26,11 @@ pub struct AppState {
     pub auth: AuthSettings,
     pub limiter: RateLimiter,
     pub communes: CommuneCache,
+    pub search: OfferSearch,
 }
+
+/// How often offers written by other processes reach this one's search index.
+const SEARCH_SYNC_PERIOD: Duration = Duration::from_secs(2);
 
 /// Opens the pool. SQLite gets a single connection: the embedded default
 /// then never fails a request on a lock held by one of its own connections.
@@ -87,6 +92,17 @@ async fn ensure_reference(settings: &Settings, db: &DatabaseConnection) -> anyho
     Ok(())
 }
 
+async fn keep_in_sync(search: OfferSearch, db: DatabaseConnection) {
+    let mut tick = tokio::time::interval(SEARCH_SYNC_PERIOD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = search.sync(&db).await {
+            tracing::warn!(error = %e, "offer search sync failed; will retry");
+        }
+    }
+}
+
 pub struct Application {
     address: SocketAddr,
     server: Server,
@@ -104,7 +120,10 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
         let address = listener.local_addr()?;
+        let search = OfferSearch::load(&db).await?;
+        tokio::spawn(keep_in_sync(search.clone(), db.clone()));
         let state = web::Data::new(AppState {
+            search,
             communes: CommuneCache::load(&db).await?,
             jwt: JwtKeys::new(&key, settings.auth.access_token_ttl_secs)?,
             limiter: RateLimiter::new(

@@ -93,6 +93,7 @@ pub fn table() -> RouteTable {
         .add(Method::DELETE, "/v1/api-clients/{id}", api_clients::revoke)
         .add(Method::POST, "/v1/offers", offers::create)
         .add(Method::GET, "/v1/offers", offers::list)
+        .add(Method::GET, "/v1/offers/search", offers::search)
         .add(
             Method::PUT,
             "/v1/offers/external/{remote_id}",

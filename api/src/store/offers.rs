@@ -233,21 +233,23 @@ pub async fn with_weeks(
         .collect())
 }
 
-/// Sets the status to archived; `None` when the organisation has no such offer.
+/// Sets the status to archived and returns when; `None` when the
+/// organisation has no such offer.
 pub async fn archive(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     id: Uuid,
-) -> Result<Option<()>, DbErr> {
+) -> Result<Option<chrono::DateTime<Utc>>, DbErr> {
+    let now = Utc::now();
     let result = offer::Entity::update_many()
         .col_expr(
             offer::Column::Status,
             Expr::value(OfferStatus::Archived.as_str()),
         )
-        .col_expr(offer::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(offer::Column::UpdatedAt, Expr::value(now))
         .filter(offer::Column::Id.eq(id))
         .filter(offer::Column::OrganisationId.eq(organisation_id))
         .exec(db)
         .await?;
-    Ok((result.rows_affected == 1).then_some(()))
+    Ok((result.rows_affected == 1).then_some(now))
 }

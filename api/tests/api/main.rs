@@ -10,3 +10,4 @@ mod offers;
 mod openapi;
 mod organisations;
 mod reference;
+mod search;
