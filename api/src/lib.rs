@@ -9,6 +9,7 @@ pub mod configuration;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod import;
 pub mod metrics;
 pub mod pagination;
 pub mod reference;

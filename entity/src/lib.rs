@@ -12,3 +12,8 @@ pub mod organisation;
 pub mod refresh_token;
 pub mod setting;
 pub mod user;
+pub mod campaign;
+pub mod job;
+pub mod match_request;
+pub mod placement;
+pub mod pupil;

@@ -9,6 +9,8 @@ mod m20261128_000002_create_organisations_and_users;
 mod m20261128_000003_create_auth_tables;
 mod m20261128_000004_create_offers;
 mod m20261128_000005_create_mentors;
+mod m20261128_000101_create_pupils;
+mod m20261128_000102_create_matching;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -22,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_create_auth_tables::Migration),
             Box::new(m20261128_000004_create_offers::Migration),
             Box::new(m20261128_000005_create_mentors::Migration),
+            Box::new(m20261128_000101_create_pupils::Migration),
+            Box::new(m20261128_000102_create_matching::Migration),
         ]
     }
 }

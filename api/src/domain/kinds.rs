@@ -100,3 +100,36 @@ impl OrganisationKind {
         }
     }
 }
+
+wire_enum!(
+    /// Where a pupil stands in the placement workflow.
+    PupilStatus {
+        Unplaced => "unplaced",
+        Proposed => "proposed",
+        Accepted => "accepted",
+        Placed => "placed",
+        Erased => "erased",
+    }
+);
+
+wire_enum!(
+    /// `proposed → accepted (school) → confirmed (company)`, or one of the
+    /// ends: declined, cancelled, expired.
+    PlacementStatus {
+        Proposed => "proposed",
+        Accepted => "accepted",
+        Confirmed => "confirmed",
+        Declined => "declined",
+        Cancelled => "cancelled",
+        Expired => "expired",
+    }
+);
+
+impl PlacementStatus {
+    /// The statuses that hold a seat.
+    pub const ACTIVE: [PlacementStatus; 3] = [
+        PlacementStatus::Proposed,
+        PlacementStatus::Accepted,
+        PlacementStatus::Confirmed,
+    ];
+}

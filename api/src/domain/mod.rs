@@ -12,7 +12,10 @@ pub use email::Email;
 pub use geo::{Location, distance_km, inside_france};
 pub use identifiers::{InseeCode, Siret, Uai};
 pub use iso_week::IsoWeek;
-pub use kinds::{MentorStatus, OfferKind, OfferStatus, OrganisationKind, Role, Track};
+pub use kinds::{
+    MentorStatus, OfferKind, OfferStatus, OrganisationKind, PlacementStatus, PupilStatus, Role,
+    Track,
+};
 pub use priority::{Priority, PrioritySources, priority_of};
 pub use sector::{SECTORS, Sector};
 

@@ -6,6 +6,7 @@ mod mentors;
 mod offers;
 mod ops;
 mod organisations;
+mod pupils;
 mod reference;
 
 use crate::error::ApiError;
@@ -107,6 +108,12 @@ pub fn table() -> RouteTable {
         .add(Method::GET, "/v1/mentors/{id}", mentors::get)
         .add(Method::PATCH, "/v1/mentors/{id}", mentors::patch)
         .add(Method::DELETE, "/v1/mentors/{id}", mentors::delete)
+        .add(Method::POST, "/v1/pupils", pupils::create)
+        .add(Method::GET, "/v1/pupils", pupils::list)
+        .add(Method::POST, "/v1/pupils/import", pupils::import_csv)
+        .add(Method::GET, "/v1/pupils/{id}", pupils::get)
+        .add(Method::PATCH, "/v1/pupils/{id}", pupils::patch)
+        .add(Method::DELETE, "/v1/pupils/{id}", pupils::erase)
         .add(Method::GET, "/v1/schools", reference::schools)
         .add(Method::GET, "/v1/schools/{uai}", reference::school)
         .add(Method::GET, "/v1/communes/{insee}", reference::commune)

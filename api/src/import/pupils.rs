@@ -1,0 +1,239 @@
+//! `POST /v1/pupils/import`: a school's pupils from a spreadsheet export.
+use super::{Column, ColumnMap, ImportReport, RowError, decode, delimiter, normalise_header, parse_bool, parse_date};
+use crate::domain::{InseeCode, Sector, Track};
+use crate::error::ApiError;
+use crate::reference::CommuneCache;
+use crate::store::pupils::{self, PupilData};
+use crate::store::schools::SchoolContext;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use std::collections::HashMap;
+
+/// Accepted columns; the README and openapi.yaml list the same.
+pub const COLUMNS: &[Column] = &[
+    Column { name: "last_name", aliases: &["nom", "nom_de_famille"], required: true },
+    Column { name: "first_name", aliases: &["prenom"], required: true },
+    Column { name: "birth_date", aliases: &["date_naissance", "date_de_naissance", "naissance"], required: false },
+    Column { name: "class_name", aliases: &["classe", "division"], required: true },
+    Column { name: "track", aliases: &["parcours", "filiere"], required: false },
+    Column { name: "home_commune_insee", aliases: &["commune_insee", "code_commune", "commune_residence"], required: false },
+    Column { name: "interests", aliases: &["interets", "secteurs"], required: false },
+    Column { name: "needs_accessibility", aliases: &["besoin_accessibilite", "accessibilite"], required: false },
+    Column { name: "qpv", aliases: &[], required: false },
+    Column { name: "external_id", aliases: &["id_externe", "identifiant"], required: false },
+];
+
+const BATCH: usize = 1000;
+
+/// `Générale`, `prépa-métiers`, `SEGPA`... as a track.
+pub fn parse_track(raw: &str) -> Result<Track, String> {
+    let folded = normalise_header(raw);
+    let folded = match folded.as_str() {
+        "prepa_metier" | "3e_prepa_metiers" | "3_prepa_metiers" | "prepa" => "prepa_metiers",
+        "general" | "generale" | "" => "generale",
+        other => other,
+    };
+    Track::parse(folded).map_err(|e| format!("'{raw}': {e}"))
+}
+
+/// Sector letters separated by `|`, `,`, `;` or spaces.
+pub fn parse_sectors(raw: &str) -> Result<Vec<Sector>, String> {
+    let mut sectors = Vec::new();
+    for part in raw.split(['|', ',', ';', ' ']).filter(|p| !p.is_empty()) {
+        let sector = Sector::parse(part).map_err(|e| format!("'{part}': {e}"))?;
+        if !sectors.contains(&sector) {
+            sectors.push(sector);
+        }
+    }
+    sectors.sort();
+    Ok(sectors)
+}
+
+fn parse_row(
+    record: &csv::StringRecord,
+    columns: &ColumnMap,
+    school: &SchoolContext,
+    communes: &HashMap<String, Option<bool>>,
+    row: u64,
+    errors: &mut Vec<RowError>,
+) -> Option<PupilData> {
+    let before = errors.len();
+    let mut fail = |field: &str, message: String| {
+        errors.push(RowError { row, field: field.to_owned(), message });
+    };
+    let text = |name: &str, max: usize, fail: &mut dyn FnMut(&str, String)| -> Option<String> {
+        match columns.get(record, name) {
+            Some(v) if v.chars().count() <= max => Some(v.to_owned()),
+            Some(_) => {
+                fail(name, format!("longer than {max} characters"));
+                None
+            }
+            None => None,
+        }
+    };
+    let last_name = text("last_name", 100, &mut fail);
+    let first_name = text("first_name", 100, &mut fail);
+    let class_name = text("class_name", 32, &mut fail);
+    let external_id = text("external_id", 64, &mut fail);
+    for (name, value) in [("last_name", &last_name), ("first_name", &first_name), ("class_name", &class_name)] {
+        if value.is_none() && columns.get(record, name).is_none() {
+            fail(name, "required".into());
+        }
+    }
+    let birth_date = columns
+        .get(record, "birth_date")
+        .and_then(|v| parse_date(v).map_err(|m| fail("birth_date", m)).ok());
+    if birth_date.is_none() && external_id.is_none() && columns.get(record, "birth_date").is_none() {
+        fail("birth_date", "required unless the row has an external_id".into());
+    }
+    let track = columns
+        .get(record, "track")
+        .map_or(Ok(Track::Generale), parse_track)
+        .map_err(|m| fail("track", m))
+        .ok();
+    let home = match columns.get(record, "home_commune_insee") {
+        None => Some((None, None)),
+        Some(raw) => match InseeCode::parse(raw) {
+            Ok(code) => match communes.get(code.as_str()) {
+                Some(frr) => Some((Some(code), *frr)),
+                None => {
+                    fail("home_commune_insee", format!("unknown commune code {raw}"));
+                    None
+                }
+            },
+            Err(e) => {
+                fail("home_commune_insee", e.to_string());
+                None
+            }
+        },
+    };
+    let interests = columns
+        .get(record, "interests")
+        .map_or(Ok(Vec::new()), parse_sectors)
+        .map_err(|m| fail("interests", m))
+        .ok();
+    let needs_accessibility = columns
+        .get(record, "needs_accessibility")
+        .map_or(Ok(false), parse_bool)
+        .map_err(|m| fail("needs_accessibility", m))
+        .ok();
+    let qpv = columns.get(record, "qpv").map_or(Ok(false), parse_bool).map_err(|m| fail("qpv", m)).ok();
+    if errors.len() > before {
+        return None;
+    }
+    let (home_commune_insee, home_frr) = home?;
+    let qpv = qpv?;
+    Some(PupilData {
+        external_id,
+        first_name: first_name?,
+        last_name: last_name?,
+        birth_date,
+        class_name: class_name?.to_uppercase(),
+        track: track?,
+        home_commune_insee,
+        interests: interests?,
+        needs_accessibility: needs_accessibility?,
+        qpv,
+        priority: school.priority(home_frr, qpv),
+    })
+}
+
+/// Imports a CSV file for the school, in one transaction: every good row is
+/// written (once, even when the file is sent again), every bad row reported;
+/// a failure of the database leaves nothing half done. A dry run writes
+/// nothing and reports what would happen.
+pub async fn import(
+    db: &DatabaseConnection,
+    commune_cache: &CommuneCache,
+    school: &SchoolContext,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<ImportReport, ApiError> {
+    let text = decode(bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter(&text))
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::field("file", format!("the header row cannot be read: {e}")))?
+        .clone();
+    let columns = ColumnMap::new(&headers, COLUMNS)?;
+    let mut report = ImportReport { dry_run, ..ImportReport::default() };
+    let mut communes: HashMap<String, Option<bool>> = HashMap::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut batch: Vec<PupilData> = Vec::with_capacity(BATCH);
+    let txn = db.begin().await?;
+    let mut record = csv::StringRecord::new();
+    let mut row = 1u64;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                row += 1;
+                report.rows += 1;
+                report.rejected += 1;
+                report.errors.push(RowError { row, field: String::new(), message: format!("unreadable row: {e}") });
+                continue;
+            }
+        }
+        row += 1;
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        report.rows += 1;
+        if let Some(raw) = columns.get(&record, "home_commune_insee")
+            && let Ok(code) = InseeCode::parse(raw)
+            && !communes.contains_key(code.as_str())
+        {
+            let found = commune_cache.get(&txn, code.as_str()).await?;
+            if let Some(c) = found {
+                communes.insert(code.as_str().to_owned(), Some(c.frr));
+            }
+        }
+        let Some(data) = parse_row(&record, &columns, school, &communes, row, &mut report.errors) else {
+            report.rejected += 1;
+            continue;
+        };
+        let identity = data.identity_hash();
+        if let Some(first) = seen.get(&identity) {
+            report.duplicates += 1;
+            report.errors.push(RowError {
+                row,
+                field: String::new(),
+                message: format!("same pupil as row {first}: this row is ignored"),
+            });
+            continue;
+        }
+        seen.insert(identity, row);
+        batch.push(data);
+        if batch.len() == BATCH {
+            flush(&txn, school, &mut batch, dry_run, &mut report).await?;
+        }
+    }
+    flush(&txn, school, &mut batch, dry_run, &mut report).await?;
+    if dry_run {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+    }
+    Ok(report)
+}
+
+async fn flush(
+    txn: &sea_orm::DatabaseTransaction,
+    school: &SchoolContext,
+    batch: &mut Vec<PupilData>,
+    dry_run: bool,
+    report: &mut ImportReport,
+) -> Result<(), ApiError> {
+    let created = if dry_run {
+        batch.len() - pupils::existing_identities(txn, school.organisation_id, batch).await?.len()
+    } else {
+        pupils::upsert_many(txn, school.organisation_id, batch).await?
+    };
+    report.created += created as u64;
+    report.updated += (batch.len() - created) as u64;
+    batch.clear();
+    Ok(())
+}
