@@ -27,6 +27,7 @@ fn main() -> anyhow::Result<()> {
     );
     let cfg = matcher::MatchConfig {
         seed: size.seed,
+        candidates_per_unit: arg(5, 8),
         ..Default::default()
     };
     let t = Instant::now();

@@ -134,16 +134,28 @@ impl Tier<'_> {
         times.index_build += t.elapsed();
 
         let t = Instant::now();
-        let mut width = vec![self.config.candidates_per_unit.max(1); self.units.len()];
+        let base = self.config.candidates_per_unit.max(1);
+        // Wider radii reach more slots: start their lists longer, in proportion.
+        let mut width: Vec<usize> = (0..self.units.len())
+            .map(|k| {
+                let r =
+                    self.config.radius_km(self.unit(k)) / self.config.default_radius_km.max(1.0);
+                (base as f64 * r.clamp(1.0, 4.0)).round() as usize
+            })
+            .collect();
         let mut lists: Vec<Candidates> = (0..self.units.len())
             .into_par_iter()
             .map(|k| self.candidates(k, width[k], &index, &remote))
             .collect();
         times.candidates += t.elapsed();
+        let mut previous: Option<(Flow, Vec<usize>)> = None;
         loop {
             let t = Instant::now();
             let arcs = to_arcs(&lists);
-            let mut flow = flow::solve(self.remaining, &arcs);
+            let mut flow = match previous.take() {
+                Some((flow, reenter)) => flow::resume(self.remaining, &arcs, flow, reenter),
+                None => flow::solve(self.remaining, &arcs),
+            };
             flow::tighten(self.remaining, &arcs, &mut flow);
             times.solve += t.elapsed();
 
@@ -155,6 +167,7 @@ impl Tier<'_> {
                 return flow;
             }
             stats.widenings += 1;
+            stats.violations += violations.len() as u64;
             let t = Instant::now();
             let mut widened: Vec<usize> = violations.iter().map(|v| v.0).collect();
             widened.dedup();
@@ -166,6 +179,10 @@ impl Tier<'_> {
                 if !lists[k].0.iter().any(|a| a.0 == slot) {
                     lists[k].0.push((slot, cost));
                 }
+            }
+            // Unmatched units re-enter the previous flow; a matched one forces a fresh solve.
+            if widened.iter().all(|&k| flow.assign[k] == NONE) {
+                previous = Some((flow, widened));
             }
             times.candidates += t.elapsed();
         }

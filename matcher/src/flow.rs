@@ -52,15 +52,41 @@ pub(crate) struct Flow {
 /// Solves the network for `arcs.start.len() - 1` units over slots of capacity `cap`.
 pub(crate) fn solve(cap: &[u32], arcs: &Arcs) -> Flow {
     let nu = arcs.start.len() - 1;
+    let start = Flow {
+        assign: vec![NONE; nu],
+        pu: vec![0; nu],
+        ps: vec![0; cap.len()],
+        assign_cost: vec![0; nu],
+    };
+    resume(cap, arcs, start, 0..nu)
+}
+
+/// Continues from an optimal `flow` after new arcs were added out of `units`, all of them
+/// unmatched: such a unit carries no flow, so taking it out and letting it enter again is
+/// the same as if it had never been processed. `flow`'s potentials must be feasible for
+/// every other arc.
+pub(crate) fn resume(
+    cap: &[u32],
+    arcs: &Arcs,
+    flow: Flow,
+    units: impl IntoIterator<Item = usize>,
+) -> Flow {
+    let nu = arcs.start.len() - 1;
     let ns = cap.len();
     let n = nu + ns;
+    let mut holders = vec![Vec::new(); ns];
+    for (i, &j) in flow.assign.iter().enumerate() {
+        if j != NONE {
+            holders[j as usize].push(i as u32);
+        }
+    }
     let mut st = State {
         nu,
-        assign: vec![NONE; nu],
-        assign_cost: vec![0; nu],
-        pu: vec![0; nu],
-        ps: vec![0; ns],
-        holders: vec![Vec::new(); ns],
+        assign: flow.assign,
+        assign_cost: flow.assign_cost,
+        pu: flow.pu,
+        ps: flow.ps,
+        holders,
         dist: vec![0; n],
         seen: vec![0; n],
         done: vec![0; n],
@@ -70,7 +96,8 @@ pub(crate) fn solve(cap: &[u32], arcs: &Arcs) -> Flow {
         heap: BinaryHeap::new(),
         finalized: Vec::new(),
     };
-    for s in 0..nu {
+    for s in units {
+        debug_assert_eq!(st.assign[s], NONE);
         st.enter(s, cap, arcs);
     }
     Flow {

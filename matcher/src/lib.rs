@@ -85,7 +85,7 @@ pub use engine::solve;
 pub use geo_point::{EARTH_RADIUS_KM, GeoPoint, chord_for_km, km_for_chord};
 pub use greedy::greedy;
 pub use index::SpatialIndex;
-pub use metrics::{Metrics, TierMetrics, count_blocking_pairs};
+pub use metrics::{Metrics, TierMetrics, count_blocking_pairs, evaluate};
 pub use model::{
     BadSector, GroupSize, IsoWeek, Kind, Problem, Sectors, Slot, Tier, Track, Tracks, Unit,
     WeekSpan,

@@ -5,7 +5,8 @@ use rayon::prelude::*;
 use crate::eligibility::{MatchConfig, eligibility_at};
 use crate::finish::Placement;
 use crate::model::{Kind, Problem, Tier};
-use crate::prepare::Group;
+use crate::outcome::{MatchOutcome, PhaseTimes, SolveStats};
+use crate::prepare::{Group, MatchError};
 
 /// Counts for one tier.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -114,7 +115,22 @@ pub fn count_blocking_pairs(
     problem: &Problem,
     config: &MatchConfig,
     slot_of_unit: &[Option<u64>],
-) -> Result<u64, crate::MatchError> {
+) -> Result<u64, MatchError> {
+    Ok(evaluate(problem, config, slot_of_unit)?
+        .metrics
+        .blocking_pairs)
+}
+
+/// Builds the outcome (reasons, metrics, blocking pairs) of a placement made elsewhere —
+/// another solver's, or one read back from a file — given as the slot id of each unit in
+/// [`Problem::units`] order. Refuses a placement that names an unknown slot, pairs an
+/// ineligible unit or overfills a slot.
+pub fn evaluate(
+    problem: &Problem,
+    config: &MatchConfig,
+    slot_of_unit: &[Option<u64>],
+) -> Result<MatchOutcome, MatchError> {
+    let start = std::time::Instant::now();
     let groups = crate::prepare::split(problem, config.seed)?;
     let by_id: std::collections::HashMap<u64, u32> = problem
         .slots
@@ -122,20 +138,30 @@ pub fn count_blocking_pairs(
         .enumerate()
         .map(|(i, s)| (s.id, i as u32))
         .collect();
-    let placement: Vec<Placement> = problem
-        .units
-        .iter()
-        .zip(slot_of_unit)
-        .map(|(u, s)| {
-            s.and_then(|id| by_id.get(&id)).and_then(|&j| {
-                let slot = &problem.slots[j as usize];
-                eligibility_at(u, slot, config, || u.point.distance_km(slot.point))
-                    .ok()
-                    .map(|p| (j, p))
-            })
-        })
-        .collect();
-    Ok(blocking_pairs(problem, config, &groups, &placement))
+    let mut load = vec![0u32; problem.slots.len()];
+    let mut placement: Vec<Placement> = vec![None; problem.units.len()];
+    for ((u, s), p) in problem.units.iter().zip(slot_of_unit).zip(&mut placement) {
+        let Some(id) = s else { continue };
+        let bad = MatchError::InvalidPlacement(u.id, *id);
+        let &j = by_id.get(id).ok_or(bad.clone())?;
+        let slot = &problem.slots[j as usize];
+        let pair = eligibility_at(u, slot, config, || u.point.distance_km(slot.point))
+            .map_err(|_| bad.clone())?;
+        load[j as usize] += 1;
+        if load[j as usize] > slot.seats {
+            return Err(bad);
+        }
+        *p = Some((j, pair));
+    }
+    Ok(crate::finish::finish(
+        problem,
+        config,
+        &groups,
+        placement,
+        PhaseTimes::default(),
+        SolveStats::default(),
+        start,
+    ))
 }
 
 fn blocking_pairs(

@@ -23,6 +23,10 @@ pub enum MatchError {
     /// A week span ends before it starts, or a single-week kind spans several weeks.
     #[error("{0} {1} has a bad week span for its kind")]
     BadWeeks(&'static str, u64),
+    /// A placement given to [`evaluate`](crate::evaluate) pairs a unit with an unknown,
+    /// ineligible or overfilled slot: (unit id, slot id).
+    #[error("unit {0} cannot take slot {1} (unknown, ineligible or full)")]
+    InvalidPlacement(u64, u64),
     /// A unit of zero pupils.
     #[error("unit {0} has a group size of zero")]
     EmptyGroup(u64),

@@ -325,3 +325,18 @@ pub fn national(data_dir: &Path, size: InstanceSize) -> anyhow::Result<Problem> 
     }
     Ok(Problem { units, slots })
 }
+
+/// `n` points at real communes, drawn in proportion to population and spread over each
+/// commune's area: where offers are posted and where searches start.
+pub fn points_by_population(data_dir: &Path, n: usize, seed: u64) -> anyhow::Result<Vec<GeoPoint>> {
+    let communes = read_communes(data_dir)?;
+    anyhow::ensure!(!communes.is_empty(), "no commune in {}", data_dir.display());
+    let weights = Weighted::new(communes.iter().map(|c| c.population));
+    let mut rng = Rng::new(seed);
+    Ok((0..n)
+        .map(|_| {
+            let c = &communes[weights.pick(&mut rng)];
+            jitter(&mut rng, c.point, c.spread_km)
+        })
+        .collect())
+}
