@@ -65,6 +65,13 @@ enum AdminCommand {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Send a test e-mail now with the configured transport (not through
+    /// the outbox), and explain what to fix when it fails.
+    SendTestEmail {
+        /// Recipient address.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 impl Cli {
@@ -99,6 +106,13 @@ impl Cli {
                     .await
                     .with_context(|| format!("importing reference data from {}", dir.display()))?;
                 print!("{report}");
+            }
+            Command::Admin(AdminCommand::SendTestEmail { to }) => {
+                let to = Email::parse(&to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+                match crate::email::send_test_email(&settings.email, to.as_str()).await {
+                    Ok(done) => println!("test e-mail to {to}: {done}"),
+                    Err(explained) => bail!("the test e-mail to {to} was not sent: {explained}"),
+                }
             }
             Command::Admin(AdminCommand::CreateUser {
                 email,

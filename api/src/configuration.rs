@@ -20,6 +20,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub reference: ReferenceSettings,
+    pub email: EmailSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +59,40 @@ pub struct ReferenceSettings {
     pub dir: PathBuf,
 }
 
+/// Outgoing mail: the outbox sender and its transport.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailSettings {
+    /// lettre's URL form: `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://user:pass@host`, `smtp://127.0.0.1:2525` (plain). Absent:
+    /// messages are written as `.eml` files to `outbox_dir`. Also read from
+    /// the `SMTP_URL` environment variable. May carry a password, hence secret.
+    pub smtp_url: Option<SecretString>,
+    /// Sender mailbox, `Name <address>` or a bare address.
+    pub from: String,
+    /// Where links in messages point (no trailing slash needed).
+    pub public_base_url: String,
+    /// Folder of the `.eml` files written without an SMTP server.
+    pub outbox_dir: PathBuf,
+    /// Run the background sender in this process.
+    pub sender_enabled: bool,
+    /// How often the sender looks for due messages when idle.
+    pub poll_interval_ms: u64,
+    /// Messages claimed per round.
+    pub batch_size: u64,
+    /// Attempts before a message that keeps failing transiently is marked failed.
+    pub max_attempts: i32,
+    /// Delay before the first retry, doubled at each attempt up to `retry_max_ms`.
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    /// How long a claim lasts: a message claimed by a process that died is
+    /// retried after it. Must exceed the SMTP timeout so a live sender never
+    /// loses its claim mid-send.
+    pub lease_ms: u64,
+    pub smtp_timeout_ms: u64,
+    /// Pooled SMTP connections per process.
+    pub smtp_pool_size: u32,
+}
+
 const DEFAULTS: &str = r#"
 profile = "development"
 
@@ -80,6 +115,20 @@ rate_limit_period_ms = 3000
 
 [reference]
 dir = "../shared/data"
+
+[email]
+from = "Tremplin <ne-pas-repondre@tremplin.localhost>"
+public_base_url = "http://127.0.0.1:8080"
+outbox_dir = "./mail-out"
+sender_enabled = true
+poll_interval_ms = 2000
+batch_size = 20
+max_attempts = 10
+retry_base_ms = 30000
+retry_max_ms = 3600000
+lease_ms = 300000
+smtp_timeout_ms = 30000
+smtp_pool_size = 4
 "#;
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +156,9 @@ impl Settings {
         );
         if let Ok(url) = std::env::var("DATABASE_URL") {
             builder = builder.set_override("database.url", url)?;
+        }
+        if let Ok(url) = std::env::var("SMTP_URL") {
+            builder = builder.set_override("email.smtp_url", url)?;
         }
         let settings: Settings = builder.build()?.try_deserialize()?;
         settings.validate()?;
@@ -159,6 +211,7 @@ impl Settings {
                 "database.max_connections must be positive".into(),
             ));
         }
+        crate::email::check_settings(&self.email).map_err(ConfigError::Invalid)?;
         Ok(())
     }
 
@@ -197,8 +250,10 @@ mod tests {
         let mut settings = defaults();
         settings.auth.jwt_secret = Some(SecretString::from("super-secret-signing-key-0123456789"));
         settings.database.url = SecretString::from("postgres://u:hunter2@db/x");
+        settings.email.smtp_url = Some(SecretString::from("smtp://u:hunter3@mx:587"));
         let printed = format!("{settings:?}");
         assert!(!printed.contains("super-secret"));
         assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("hunter3"));
     }
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod configuration;
 pub mod domain;
+pub mod email;
 pub mod error;
 pub mod extract;
 pub mod import;

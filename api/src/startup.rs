@@ -1,7 +1,7 @@
 //! Builds the application: database, migrations, reference data, keys, and
 //! the HTTP server bound to its listener (port 0 works: tests use it).
 use crate::auth::{JwtKeys, RateLimiter, new_secret};
-use crate::configuration::{AuthSettings, DatabaseSettings, Settings};
+use crate::configuration::{AuthSettings, DatabaseSettings, EmailSettings, Settings};
 use crate::extract::{json_error, path_error, query_error};
 use crate::metrics::{self, Metrics};
 use crate::reference::{self, CommuneCache};
@@ -27,6 +27,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     pub communes: CommuneCache,
     pub search: OfferSearch,
+    /// Links in e-mails use `email.public_base_url`.
+    pub email: EmailSettings,
 }
 
 /// How often offers written by other processes reach this one's search index.
@@ -122,6 +124,7 @@ impl Application {
         let address = listener.local_addr()?;
         let search = OfferSearch::load(&db).await?;
         tokio::spawn(keep_in_sync(search.clone(), db.clone()));
+        crate::email::spawn(db.clone(), &settings.email).map_err(anyhow::Error::msg)?;
         let state = web::Data::new(AppState {
             search,
             communes: CommuneCache::load(&db).await?,
@@ -131,6 +134,7 @@ impl Application {
                 Duration::from_millis(settings.auth.rate_limit_period_ms),
             ),
             auth: settings.auth.clone(),
+            email: settings.email.clone(),
             db,
         });
         let metrics = web::Data::new(Metrics::new()?);

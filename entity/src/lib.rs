@@ -17,3 +17,5 @@ pub mod job;
 pub mod match_request;
 pub mod placement;
 pub mod pupil;
+pub mod email_outbox;
+pub mod email_preference;

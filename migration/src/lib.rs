@@ -11,6 +11,8 @@ mod m20261128_000004_create_offers;
 mod m20261128_000005_create_mentors;
 mod m20261128_000101_create_pupils;
 mod m20261128_000102_create_matching;
+mod m20261128_000201_create_email_outbox;
+mod m20261128_000202_create_email_preferences;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_create_mentors::Migration),
             Box::new(m20261128_000101_create_pupils::Migration),
             Box::new(m20261128_000102_create_matching::Migration),
+            Box::new(m20261128_000201_create_email_outbox::Migration),
+            Box::new(m20261128_000202_create_email_preferences::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! table installs the routes and lists them for the OpenAPI contract test.
 mod api_clients;
 mod auth;
+mod emails;
 mod mentors;
 mod offers;
 mod ops;
@@ -117,7 +118,11 @@ pub fn table() -> RouteTable {
         .add(Method::GET, "/v1/schools", reference::schools)
         .add(Method::GET, "/v1/schools/{uai}", reference::school)
         .add(Method::GET, "/v1/communes/{insee}", reference::commune)
-        .add(Method::GET, "/v1/sectors", reference::sectors);
+        .add(Method::GET, "/v1/sectors", reference::sectors)
+        .add(Method::GET, "/v1/admin/emails", emails::list)
+        .add(Method::POST, "/v1/admin/emails/{id}/retry", emails::retry)
+        .add(Method::GET, "/v1/email/unsubscribe", emails::unsubscribe_page)
+        .add(Method::POST, "/v1/email/unsubscribe", emails::unsubscribe);
     t
 }
 

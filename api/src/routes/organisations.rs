@@ -1,6 +1,7 @@
 //! `/v1/organisations`: created by admins, with their users invited.
 use crate::auth::{hash_secret, new_secret};
 use crate::domain::{Email, OrganisationKind, Role, Siret, Uai};
+use crate::email;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Caller, ValidatedJson};
 use crate::pagination::{PageQuery, Paginated};
@@ -9,6 +10,7 @@ use crate::store::{organisations, reference, users};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use entity::organisation;
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
@@ -220,8 +222,11 @@ pub async fn invite_user(
     };
     let token = new_secret();
     let expires_at = Utc::now() + chrono::Duration::hours(state.auth.invitation_ttl_hours);
+    // The user and the invitation e-mail commit together: no invited user
+    // without a message, no message for a user that does not exist.
+    let txn = state.db.begin().await?;
     let user = users::insert(
-        &state.db,
+        &txn,
         users::NewUser {
             organisation_id: Some(org.id),
             email: email.into_string(),
@@ -238,6 +243,20 @@ pub async fn invite_user(
         }
         other => other,
     })?;
+    email::enqueue(
+        &txn,
+        email::Email::invitation(
+            &state.email.public_base_url,
+            &user.email,
+            &org.name,
+            &token,
+            expires_at,
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    // The token stays in the answer too: an admin can hand it over when
+    // mail does not arrive, and the README's walkthrough uses it.
     Ok(HttpResponse::Created().json(UserOut {
         id: user.id,
         email: user.email,

@@ -323,6 +323,8 @@ impl TestApp {
         settings.database.max_connections = 8;
         settings.reference.dir = reference_dir();
         settings.auth.rate_limit_burst = 1000;
+        // Without an SMTP server the sender writes .eml files: keep them out of the tree.
+        settings.email.outbox_dir = std::env::temp_dir().join("tremplin-tests/mail-out");
         configure(&mut settings);
         let db = connect(&settings.database).await.expect("test connection");
         let app = Application::build(settings)

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod email;
 mod errors;
 mod mentors;
 mod offers;

@@ -1,0 +1,290 @@
+//! The outbox table: messages are enqueued in the transaction of the event
+//! that causes them and claimed by the sender with a lease.
+use crate::pagination::Page;
+use chrono::{DateTime, Utc};
+use entity::email_outbox::{self, Column};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Stands in a non-essential message for its unsubscribe URL; the sender
+/// replaces it at delivery, once the recipient's token exists.
+pub const UNSUBSCRIBE_PLACEHOLDER: &str = "%%UNSUBSCRIBE_URL%%";
+
+/// Which template a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailKind {
+    Invitation,
+    PlacementProposed,
+    PlacementAccepted,
+    PlacementConfirmed,
+    PlacementDeclined,
+    PlacementExpired,
+    ProposalReminder,
+    PairingProposed,
+    PairingStarted,
+    AlertsDigest,
+    Test,
+}
+
+impl EmailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailKind::Invitation => "invitation",
+            EmailKind::PlacementProposed => "placement_proposed",
+            EmailKind::PlacementAccepted => "placement_accepted",
+            EmailKind::PlacementConfirmed => "placement_confirmed",
+            EmailKind::PlacementDeclined => "placement_declined",
+            EmailKind::PlacementExpired => "placement_expired",
+            EmailKind::ProposalReminder => "proposal_reminder",
+            EmailKind::PairingProposed => "pairing_proposed",
+            EmailKind::PairingStarted => "pairing_started",
+            EmailKind::AlertsDigest => "alerts_digest",
+            EmailKind::Test => "test",
+        }
+    }
+
+    /// Essential mail goes out whatever the recipient's preferences;
+    /// reminders and digests honour an unsubscribe.
+    pub fn is_essential(self) -> bool {
+        !matches!(self, EmailKind::ProposalReminder | EmailKind::AlertsDigest)
+    }
+}
+
+/// A rendered message, ready to enqueue. Build one with the
+/// [`Email`](super::Email) constructors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEmail {
+    pub kind: EmailKind,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    Suppressed,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Queued,
+        Status::Sending,
+        Status::Sent,
+        Status::Failed,
+        Status::Suppressed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Queued => "queued",
+            Status::Sending => "sending",
+            Status::Sent => "sent",
+            Status::Failed => "failed",
+            Status::Suppressed => "suppressed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// Writes the message to the outbox on `db`, which should be the transaction
+/// of the event that causes it: the event and its e-mail commit together, and
+/// the sender delivers it once committed.
+pub async fn enqueue(db: &impl ConnectionTrait, msg: NewEmail) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let model = email_outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(msg.kind.as_str().to_owned()),
+        recipient: Set(msg.to),
+        subject: Set(msg.subject),
+        text_body: Set(msg.text),
+        html_body: Set(msg.html),
+        essential: Set(msg.kind.is_essential()),
+        status: Set(Status::Queued.as_str().to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        claim_token: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        sent_at: Set(None),
+    };
+    email_outbox::Entity::insert(model)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// One claim: the messages and the token that proves the claim.
+pub struct Claim {
+    pub token: Uuid,
+    pub messages: Vec<email_outbox::Model>,
+}
+
+/// Claims up to `limit` due messages for `lease`: queued ones whose time has
+/// come, and those whose previous claimant's lease ran out (it crashed).
+/// One statement, so two processes never claim the same row: PostgreSQL
+/// locks the chosen rows and skips those another claim holds; SQLite runs it
+/// under its single database write lock.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Claim, DbErr> {
+    let token = Uuid::now_v7();
+    let lease_end = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "WITH due AS (
+                SELECT id FROM email_outbox
+                WHERE (status = 'queued' AND next_attempt_at <= $1)
+                   OR (status = 'sending' AND locked_until <= $1)
+                ORDER BY next_attempt_at
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE email_outbox o
+            SET status = 'sending', locked_until = $3, claim_token = $4,
+                attempts = o.attempts + 1, updated_at = $1
+            FROM due WHERE o.id = due.id
+            RETURNING o.*"
+        }
+        _ => {
+            "UPDATE email_outbox
+            SET status = 'sending', locked_until = ?3, claim_token = ?4,
+                attempts = attempts + 1, updated_at = ?1
+            WHERE id IN (
+                SELECT id FROM email_outbox
+                WHERE (status = 'queued' AND next_attempt_at <= ?1)
+                   OR (status = 'sending' AND locked_until <= ?1)
+                ORDER BY next_attempt_at
+                LIMIT ?2
+            )
+            RETURNING *"
+        }
+    };
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let statement = Statement::from_sql_and_values(
+        backend,
+        sql,
+        [now.into(), limit.into(), lease_end.into(), token.into()],
+    );
+    let messages = email_outbox::Entity::find()
+        .from_raw_sql(statement)
+        .all(db)
+        .await?;
+    Ok(Claim { token, messages })
+}
+
+/// What became of one delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Try again at the given time.
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+    },
+    Failed {
+        error: String,
+    },
+    Suppressed,
+}
+
+/// Records the outcome, only while the claim is still ours: a sender that
+/// overran its lease must not overwrite the result of the one that took over.
+/// Returns whether it was.
+pub async fn settle(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    token: Uuid,
+    outcome: Outcome,
+) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let mut update = email_outbox::Entity::update_many()
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(Column::ClaimToken, Expr::value(Option::<Uuid>::None));
+    update = match outcome {
+        Outcome::Sent => update
+            .col_expr(Column::Status, Expr::value(Status::Sent.as_str()))
+            .col_expr(Column::SentAt, Expr::value(Some(now)))
+            .col_expr(Column::LastError, Expr::value(Option::<String>::None)),
+        Outcome::Retry { at, error } => update
+            .col_expr(Column::Status, Expr::value(Status::Queued.as_str()))
+            .col_expr(Column::NextAttemptAt, Expr::value(at))
+            .col_expr(Column::LastError, Expr::value(Some(error))),
+        Outcome::Failed { error } => update
+            .col_expr(Column::Status, Expr::value(Status::Failed.as_str()))
+            .col_expr(Column::LastError, Expr::value(Some(error))),
+        Outcome::Suppressed => {
+            update.col_expr(Column::Status, Expr::value(Status::Suppressed.as_str()))
+        }
+    };
+    let result = update
+        .filter(Column::Id.eq(id))
+        .filter(Column::ClaimToken.eq(token))
+        .filter(Column::Status.eq(Status::Sending.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Messages, oldest first, optionally of one status: limit + 1 rows.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    status: Option<Status>,
+    page: &Page<Uuid>,
+) -> Result<Vec<email_outbox::Model>, DbErr> {
+    let mut query = email_outbox::Entity::find().order_by_asc(Column::Id);
+    if let Some(status) = status {
+        query = query.filter(Column::Status.eq(status.as_str()));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(Column::Id.gt(after));
+    }
+    query.limit(page.limit + 1).all(db).await
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<email_outbox::Model>, DbErr> {
+    email_outbox::Entity::find_by_id(id).one(db).await
+}
+
+/// Puts a failed message back in the queue, due now, with fresh attempts.
+/// Returns whether it was failed (and so re-queued).
+pub async fn requeue_failed(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let result = email_outbox::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(Status::Queued.as_str()))
+        .col_expr(Column::Attempts, Expr::value(0))
+        .col_expr(Column::NextAttemptAt, Expr::value(now))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .col_expr(Column::LastError, Expr::value(Option::<String>::None))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(Status::Failed.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
