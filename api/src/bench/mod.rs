@@ -81,6 +81,9 @@ pub struct SearchArgs {
     /// Search radius, km.
     #[arg(long, default_value_t = 10.0)]
     pub radius_km: f64,
+    /// Return only the nearest N offers within the radius (a result page); 0 returns all.
+    #[arg(long, default_value_t = 0)]
+    pub limit: usize,
     /// Seed of offers and query points.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

@@ -32,15 +32,25 @@ pub async fn search(args: &SearchArgs) -> anyhow::Result<()> {
     let mut times = Vec::with_capacity(queries.len());
     for q in &queries {
         let t = Instant::now();
-        let hits = index.within_km(*q, args.radius_km);
+        let hits = if args.limit == 0 {
+            index.within_km(*q, args.radius_km).len()
+        } else {
+            // A page: the index yields in distance order, so stop after `limit` hits.
+            index
+                .iter_by_distance(*q)
+                .take_while(|(_, d)| *d <= args.radius_km)
+                .take(args.limit)
+                .count()
+        };
         times.push(t.elapsed());
-        found += hits.len();
+        found += hits;
     }
     let local = summary(&mut times);
     println!(
-        "in-process index: {} queries within {} km, {:.1} results on average · p50 {} · p99 {}",
+        "in-process index: {} queries within {} km (limit {}), {:.1} results on average · p50 {} · p99 {}",
         queries.len(),
         args.radius_km,
+        args.limit,
         found as f64 / queries.len().max(1) as f64,
         us(local.0),
         us(local.1)
@@ -54,6 +64,7 @@ pub async fn search(args: &SearchArgs) -> anyhow::Result<()> {
         &offers,
         &queries[..queries.len().min(2_000)],
         args.radius_km,
+        args.limit,
     )
     .await?;
     println!(
@@ -88,6 +99,7 @@ async fn postgis(
     offers: &[matcher::GeoPoint],
     queries: &[matcher::GeoPoint],
     radius_km: f64,
+    limit: usize,
 ) -> anyhow::Result<(Duration, Duration)> {
     let admin = Database::connect(url)
         .await
@@ -141,14 +153,18 @@ async fn postgis(
         offers.len(),
         t.elapsed().as_secs_f64()
     );
-    let sql = "SELECT id, ST_Distance(geog, q.p, false) AS d FROM bench_offers, \
+    let mut sql = "SELECT id, ST_Distance(geog, q.p, false) AS d FROM bench_offers, \
                (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography AS p) AS q \
-               WHERE ST_DWithin(geog, q.p, $3, false) ORDER BY d, id";
+               WHERE ST_DWithin(geog, q.p, $3, false) ORDER BY d, id"
+        .to_owned();
+    if limit > 0 {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
     let mut times = Vec::with_capacity(queries.len());
     for (n, q) in queries.iter().enumerate() {
         let stmt = Statement::from_sql_and_values(
             DbBackend::Postgres,
-            sql,
+            &sql,
             [q.lon.into(), q.lat.into(), (radius_km * 1000.0).into()],
         );
         let t = Instant::now();
