@@ -9,8 +9,13 @@ stronger ranks left, each as a maximum flow of minimum cost (SimpleMinCostFlow
 cost and solve time, and writes DIR/ortools_solution.csv (unit,slot) for
 `bench national --read-solution`.
 
+With --residual-from FILE (a unit,slot solution such as DIR/engine_solution.csv), each
+rank is solved on the seats that FILE's stronger ranks left instead of its own: tiers whose
+optimum has ties can leave different seats to the next tier, and this compares each tier's
+optimum with the engine's on exactly the same residual seats.
+
 Setup: python3 -m venv target-matcher/venv && target-matcher/venv/bin/pip install ortools
-Run:   target-matcher/venv/bin/python matcher/benches/ortools_mcf.py DIR
+Run:   target-matcher/venv/bin/python matcher/benches/ortools_mcf.py DIR [--residual-from FILE]
 """
 import resource
 import sys
@@ -20,7 +25,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 
-def main(folder: str) -> None:
+def main(folder: str, residual_from: str | None) -> None:
     t0 = time.perf_counter()
     units = np.loadtxt(f"{folder}/units.csv", delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
     slots = np.loadtxt(f"{folder}/slots.csv", delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
@@ -38,10 +43,20 @@ def main(folder: str) -> None:
         arc_unit = arc_slot = np.zeros(0, dtype=np.int64)
     arc_cost = arcs[:, 2] if len(arcs) else np.zeros(0, dtype=np.int64)
     nu, ns = len(unit_ids), len(slot_ids)
+    given = []
+    if residual_from:
+        sol = np.loadtxt(residual_from, delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
+        given = [(unit_pos[u], slot_pos[s]) for u, s in sol.tolist()]
+    original_seats = slots[:, 1].copy()
     solution = []
     total_solve = 0.0
     print(f"{'rank':>4} {'units':>9} {'matched':>9} {'total cost (m)':>16} {'solve s':>9}")
     for rank in range(4):
+        if residual_from:
+            seats = original_seats.copy()
+            for u, s in given:
+                if ranks[u] < rank:
+                    seats[s] -= 1
         in_rank = ranks[arc_unit] == rank
         open_slot = seats[arc_slot] > 0
         sel = in_rank & open_slot
@@ -88,6 +103,10 @@ def main(folder: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    residual = None
+    if len(args) == 3 and args[1] == "--residual-from":
+        residual = args[2]
+    elif len(args) != 1:
         sys.exit(__doc__)
-    main(sys.argv[1])
+    main(args[0], residual)

@@ -61,6 +61,20 @@ pub fn write(dir: &Path, problem: &Problem, config: &MatchConfig) -> anyhow::Res
     Ok(count)
 }
 
+/// Writes the engine's proposals as `unit,slot` CSV (what `ortools_mcf.py --residual-from`
+/// reads to solve each tier on the seats the engine's stronger tiers left).
+pub fn write_solution(path: &Path, outcome: &matcher::MatchOutcome) -> anyhow::Result<()> {
+    let mut out = BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    );
+    writeln!(out, "unit,slot")?;
+    for a in &outcome.assignments {
+        writeln!(out, "{},{}", a.unit, a.slot)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// Reads a solution (`unit,slot` CSV with a header) into the slot id of each unit.
 pub fn read_solution(path: &Path, problem: &Problem) -> anyhow::Result<Vec<Option<u64>>> {
     let pos: std::collections::HashMap<u64, usize> = problem

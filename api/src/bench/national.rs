@@ -47,6 +47,9 @@ pub fn national(args: &NationalArgs) -> anyhow::Result<()> {
     }
     let exact = solve(&problem, &config)?;
     let memory = peak_memory_mib();
+    if let Some(dir) = &args.export {
+        export::write_solution(&dir.join("engine_solution.csv"), &exact)?;
+    }
     println!("\nexact engine: {} wall", ms(exact.times.total));
     let tm = &exact.times;
     println!(
