@@ -442,6 +442,8 @@ mod tests {
 
     const BASE: &str = "https://tremplin.example.fr/";
 
+    type Outcome = fn(&str, &str, &PlacementMail<'_>) -> NewEmail;
+
     fn placement() -> PlacementMail<'static> {
         PlacementMail {
             placement_id: Uuid::nil(),
@@ -544,12 +546,7 @@ mod tests {
     #[test]
     fn the_school_hears_each_outcome_of_its_pupils_placement() {
         let p = placement();
-        let cases: [(
-            fn(&str, &str, &PlacementMail<'_>) -> NewEmail,
-            EmailKind,
-            &str,
-            &str,
-        ); 4] = [
+        let cases: [(Outcome, EmailKind, &str, &str); 4] = [
             (
                 Email::placement_accepted,
                 EmailKind::PlacementAccepted,

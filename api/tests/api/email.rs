@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 /// Runs the body on SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
 macro_rules! email_test {
-    (async fn $name:ident($backend:ident: Backend) $body:block) => {
+    (async fn $name:ident($backend:ident: Backend $(,)?) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -223,14 +223,13 @@ email_test!(
     async fn a_message_waits_while_smtp_is_down_and_goes_out_once_when_it_is_back(
         backend: Backend,
     ) {
+        // Down from the start: the first connection ever fails.
         let smtp = SmtpServer::down_on_free_port();
         let app = TestApp::spawn_with(backend, |s| mail_to(s, &smtp)).await;
         let admin = app.admin().await;
-        let address = unique_address("down");
-        invite(&app, &admin, &address).await;
-
-        // Several attempts fail while the server is down; the message stays queued.
-        let (app_ref, recipient) = (&app, address.as_str());
+        let first = unique_address("down");
+        invite(&app, &admin, &first).await;
+        let (app_ref, recipient) = (&app, first.as_str());
         let row = eventually("two failed attempts", || async move {
             outbox_row(app_ref, recipient, "invitation")
                 .await
@@ -243,15 +242,34 @@ email_test!(
         assert!(smtp.received().is_empty());
 
         smtp.up().await;
-        let row = row_with_status(&app, &address, "invitation", "sent").await;
+        let row = row_with_status(&app, &first, "invitation", "sent").await;
         let received = smtp.wait_for(1).await;
         assert_eq!(received.len(), 1, "delivered exactly once");
-        let mail = parse(&received[0].data);
         assert_eq!(
-            mail.header("Message-ID"),
+            parse(&received[0].data).header("Message-ID"),
             Some(format!("<{}@tremplin.test>", row.id).as_str())
         );
         assert!(row.last_error.is_none());
+
+        // Down again while the pool holds a connection to it.
+        smtp.down().await;
+        let second = unique_address("down-again");
+        invite(&app, &admin, &second).await;
+        let recipient = second.as_str();
+        eventually(
+            "a failed attempt on a dead pooled connection",
+            || async move {
+                outbox_row(app_ref, recipient, "invitation")
+                    .await
+                    .filter(|r| r.attempts >= 1 && r.status == "queued" && r.last_error.is_some())
+            },
+        )
+        .await;
+        smtp.up().await;
+        row_with_status(&app, &second, "invitation", "sent").await;
+        let received = smtp.wait_for(2).await;
+        assert_eq!(received.len(), 2);
+        assert_eq!(received[1].to, vec![second.clone()]);
     }
 );
 
