@@ -171,7 +171,14 @@ pub fn advice(server: &str, err: &smtp::Error) -> String {
             "no answer from {server} in time: a firewall drops the connection, or the security \
              mode does not match the port ({MODES})"
         )
-    } else if err.is_tls() {
+    } else if err.is_tls()
+        // lettre reports a failed handshake as a connection error around
+        // rustls' InvalidData.
+        || io_kind(err) == Some(std::io::ErrorKind::InvalidData)
+        || ["certificate", "handshake", "corrupt message"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
         format!(
             "TLS failed with {server}: wrong security mode for this port, or a certificate that \
              does not match the host name ({MODES})"

@@ -563,6 +563,26 @@ async fn send_test_email_explains_what_to_fix() {
     assert!(err.contains("authentication refused"), "{err}");
 
     smtp.answer_recipients_with(None);
+    // The right port, the wrong security mode.
+    settings.smtp_url = Some(SecretString::from(format!(
+        "smtps://127.0.0.1:{}",
+        smtp.port
+    )));
+    let err = email::send_test_email(&settings, "a@example.fr")
+        .await
+        .unwrap_err();
+    assert!(err.contains("wrong security mode"), "{err}");
+    settings.smtp_url = Some(SecretString::from(format!(
+        "smtp://user:secret@127.0.0.1:{}?tls=required",
+        smtp.port
+    )));
+    let err = email::send_test_email(&settings, "a@example.fr")
+        .await
+        .unwrap_err();
+    assert!(err.contains("does not offer STARTTLS"), "{err}");
+    assert!(!err.contains("secret"), "{err}");
+
+    settings.smtp_url = Some(SecretString::from(smtp.url()));
     let done = email::send_test_email(&settings, "a@example.fr")
         .await
         .unwrap();
