@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::duals;
 use crate::eligibility::{MatchConfig, Pair, eligibility_at};
 use crate::finish::{Placement, finish};
 use crate::flow::{self, Arcs, Flow, NONE};
@@ -156,7 +157,7 @@ impl Tier<'_> {
                 Some((flow, reenter)) => flow::resume(self.remaining, &arcs, flow, reenter),
                 None => flow::solve(self.remaining, &arcs),
             };
-            flow::tighten(self.remaining, &arcs, &mut flow);
+            duals::tighten(self.remaining, &arcs, &mut flow);
             times.solve += t.elapsed();
 
             let t = Instant::now();

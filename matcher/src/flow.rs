@@ -108,138 +108,6 @@ pub(crate) fn resume(
     }
 }
 
-/// First residual arc with a negative reduced cost, if any (a broken invariant).
-#[cfg(test)]
-pub(crate) fn first_negative_arc(cap: &[u32], arcs: &Arcs, flow: &Flow) -> Option<String> {
-    let mut load = vec![0u32; cap.len()];
-    for &j in &flow.assign {
-        if j != NONE {
-            load[j as usize] += 1;
-        }
-    }
-    for (j, &l) in load.iter().enumerate() {
-        if l < cap[j] && flow.ps[j] < 0 {
-            return Some(format!("free slot {j} has p {}", flow.ps[j]));
-        }
-    }
-    for i in 0..flow.assign.len() {
-        let matched = flow.assign[i] != NONE;
-        if matched && BIG + flow.pu[i] < 0 {
-            return Some(format!("matched unit {i} dummy rc {}", BIG + flow.pu[i]));
-        }
-        if !matched && -BIG - flow.pu[i] < 0 {
-            return Some(format!(
-                "unmatched unit {i} return rc {}",
-                -BIG - flow.pu[i]
-            ));
-        }
-        for a in arcs.of(i) {
-            let j = arcs.slot[a] as usize;
-            let rc = arcs.cost[a] + flow.pu[i] - flow.ps[j];
-            if flow.assign[i] == j as u32 {
-                if rc > 0 {
-                    return Some(format!("assigned arc {i}->{j} rc {rc}"));
-                }
-            } else if rc < 0 {
-                return Some(format!("arc {i}->{j} rc {rc} matched {matched}"));
-            }
-        }
-    }
-    None
-}
-
-/// Replaces the potentials by the tightest ones for checking pruned arcs: each slot gets
-/// the least feasible potential (minus its shortest distance to the sink in the residual
-/// graph) and each unit the greatest one those allow (its slot's less its arc cost, or
-/// `-BIG` when unmatched). Pruned arcs leave units and enter slots, so these potentials
-/// flag a pruned arc only when no other feasible potentials would clear it on its own.
-pub(crate) fn tighten(cap: &[u32], arcs: &Arcs, flow: &mut Flow) {
-    let nu = flow.assign.len();
-    let ns = cap.len();
-    // Incoming residual arcs of each slot: units with an unassigned arc to it.
-    let mut start = vec![0u32; ns + 1];
-    for &j in &arcs.slot {
-        start[j as usize + 1] += 1;
-    }
-    for j in 0..ns {
-        start[j + 1] += start[j];
-    }
-    let mut fill = start.clone();
-    let mut from = vec![(0u32, 0i64); arcs.slot.len()];
-    for i in 0..nu {
-        for a in arcs.of(i) {
-            let j = arcs.slot[a] as usize;
-            from[fill[j] as usize] = (i as u32, arcs.cost[a]);
-            fill[j] += 1;
-        }
-    }
-    let mut load = vec![0u32; ns];
-    for &j in &flow.assign {
-        if j != NONE {
-            load[j as usize] += 1;
-        }
-    }
-    // Reduced distances to the sink, by Dijkstra over reversed residual arcs.
-    let n = nu + ns;
-    let mut dist = vec![i64::MAX; n];
-    let mut heap = BinaryHeap::new();
-    for j in 0..ns {
-        if load[j] < cap[j] {
-            dist[nu + j] = flow.ps[j];
-            heap.push(Reverse((flow.ps[j], (nu + j) as u32)));
-        }
-    }
-    for (i, (&j, &p)) in flow.assign.iter().zip(&flow.pu).enumerate() {
-        if j != NONE {
-            dist[i] = BIG + p;
-            heap.push(Reverse((dist[i], i as u32)));
-        }
-    }
-    while let Some(Reverse((d, v))) = heap.pop() {
-        let v = v as usize;
-        if d > dist[v] {
-            continue;
-        }
-        if v < nu {
-            let j = flow.assign[v];
-            if j != NONE {
-                let j = j as usize;
-                let nd = d - flow.assign_cost[v] + flow.ps[j] - flow.pu[v];
-                if nd < dist[nu + j] {
-                    dist[nu + j] = nd;
-                    heap.push(Reverse((nd, (nu + j) as u32)));
-                }
-            }
-        } else {
-            let j = v - nu;
-            for &(i, c) in &from[start[j] as usize..start[j + 1] as usize] {
-                let i = i as usize;
-                if flow.assign[i] == j as u32 {
-                    continue;
-                }
-                let nd = d + c + flow.pu[i] - flow.ps[j];
-                if nd < dist[i] {
-                    dist[i] = nd;
-                    heap.push(Reverse((nd, i as u32)));
-                }
-            }
-        }
-    }
-    for j in 0..ns {
-        if dist[nu + j] != i64::MAX {
-            flow.ps[j] -= dist[nu + j];
-        }
-    }
-    for i in 0..nu {
-        let j = flow.assign[i];
-        flow.pu[i] = if j == NONE {
-            -BIG
-        } else {
-            flow.ps[j as usize] - flow.assign_cost[i]
-        };
-    }
-}
-
 struct State {
     nu: usize,
     assign: Vec<u32>,
@@ -421,7 +289,7 @@ mod tests {
         ]);
         let cap = [1, 1, 1];
         let mut f = solve(&cap, &a);
-        tighten(&cap, &a, &mut f);
+        crate::duals::tighten(&cap, &a, &mut f);
         for u in 0..4 {
             for k in a.of(u) {
                 let (j, c) = (a.slot[k] as usize, a.cost[k]);
@@ -434,49 +302,5 @@ mod tests {
             }
         }
         assert_eq!(f.assign.iter().filter(|&&s| s != NONE).count(), 3);
-    }
-}
-
-#[cfg(test)]
-mod random_tests {
-    use super::*;
-
-    #[test]
-    fn invariant_holds_on_random_networks() {
-        let mut x: u64 = 88172645463325252;
-        let mut rnd = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
-        for case in 0..3000 {
-            let nu = 1 + rnd(8) as usize;
-            let ns = 1 + rnd(5) as usize;
-            let cap: Vec<u32> = (0..ns).map(|_| 1 + rnd(2) as u32).collect();
-            let mut a = Arcs {
-                start: vec![0],
-                ..Arcs::default()
-            };
-            for _ in 0..nu {
-                let mut used = vec![false; ns];
-                for _ in 0..rnd(4) {
-                    let j = rnd(ns as u64) as usize;
-                    if !used[j] {
-                        used[j] = true;
-                        a.slot.push(j as u32);
-                        a.cost.push(rnd(20) as i64 - 5);
-                    }
-                }
-                a.start.push(a.slot.len() as u32);
-            }
-            let f = solve(&cap, &a);
-            if let Some(bad) = first_negative_arc(&cap, &a, &f) {
-                panic!(
-                    "case {case}: {bad}\ncap {cap:?}\narcs {a:?}\nassign {:?}",
-                    f.assign
-                );
-            }
-        }
     }
 }

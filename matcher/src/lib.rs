@@ -68,6 +68,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod duals;
 mod eligibility;
 mod engine;
 mod finish;
