@@ -25,7 +25,7 @@ mod transport;
 
 pub use outbox::{
     Claim, EmailKind, NewEmail, Outcome, Status, UNSUBSCRIBE_PLACEHOLDER, claim, enqueue, find,
-    list, requeue_failed, settle,
+    list, renew, requeue_failed, settle,
 };
 pub use preferences::{
     find as find_preference, find_by_token as find_preference_by_token, unsubscribe,

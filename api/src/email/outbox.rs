@@ -192,6 +192,26 @@ pub async fn claim(
     Ok(Claim { token, messages })
 }
 
+/// Extends the lease of a claimed message to `until`, just before it is
+/// sent, so that messages late in a batch are not taken over by another
+/// process while this one still means to send them. Returns whether the
+/// claim is still ours (if not, the message must not be sent).
+pub async fn renew(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    token: Uuid,
+    until: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = email_outbox::Entity::update_many()
+        .col_expr(Column::LockedUntil, Expr::value(Some(until)))
+        .filter(Column::Id.eq(id))
+        .filter(Column::ClaimToken.eq(token))
+        .filter(Column::Status.eq(Status::Sending.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// What became of one delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

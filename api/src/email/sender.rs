@@ -56,9 +56,26 @@ impl Sender {
         )
         .await?;
         let count = claim.messages.len();
+        let lease = Duration::from_millis(self.settings.lease_ms);
+        // A send never outlives its lease: half of it, then it counts as a
+        // transient failure, long before another process may take over.
+        let budget = lease / 2;
         for message in claim.messages {
             let id = message.id;
-            let outcome = self.deliver(message).await?;
+            let until = Utc::now() + chrono::Duration::from_std(lease).unwrap_or_default();
+            if !outbox::renew(&self.db, id, claim.token, until).await? {
+                tracing::warn!(%id, "e-mail claim lost before sending; left to its new owner");
+                continue;
+            }
+            let attempts = message.attempts;
+            let outcome = match tokio::time::timeout(budget, self.deliver(message)).await {
+                Ok(outcome) => outcome?,
+                Err(_) => self.transient(
+                    id,
+                    attempts,
+                    format!("delivery took longer than {} ms", budget.as_millis()),
+                ),
+            };
             if !outbox::settle(&self.db, id, claim.token, outcome).await? {
                 tracing::warn!(%id, "e-mail claim expired before its outcome was recorded");
             }
@@ -94,25 +111,28 @@ impl Sender {
                 tracing::warn!(id = %row.id, kind = %row.kind, %error, "e-mail refused permanently");
                 Outcome::Failed { error }
             }
-            Err(DeliveryError::Transient(error)) if row.attempts >= self.settings.max_attempts => {
-                tracing::warn!(id = %row.id, kind = %row.kind, %error, "e-mail given up");
-                Outcome::Failed {
-                    error: format!("gave up after {} attempts: {error}", row.attempts),
-                }
-            }
-            Err(DeliveryError::Transient(error)) => {
-                let delay = backoff(
-                    row.attempts,
-                    self.settings.retry_base_ms,
-                    self.settings.retry_max_ms,
-                );
-                tracing::info!(id = %row.id, kind = %row.kind, %error, retry_in_ms = delay.as_millis() as u64, "e-mail delivery failed; will retry");
-                Outcome::Retry {
-                    at: Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default(),
-                    error,
-                }
-            }
+            Err(DeliveryError::Transient(error)) => self.transient(row.id, row.attempts, error),
         })
+    }
+
+    /// Retry later with backoff, or give up once attempts are exhausted.
+    fn transient(&self, id: Uuid, attempts: i32, error: String) -> Outcome {
+        if attempts >= self.settings.max_attempts {
+            tracing::warn!(%id, %error, "e-mail given up");
+            return Outcome::Failed {
+                error: format!("gave up after {attempts} attempts: {error}"),
+            };
+        }
+        let delay = backoff(
+            attempts,
+            self.settings.retry_base_ms,
+            self.settings.retry_max_ms,
+        );
+        tracing::info!(%id, %error, retry_in_ms = delay.as_millis() as u64, "e-mail delivery failed; will retry");
+        Outcome::Retry {
+            at: Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default(),
+            error,
+        }
     }
 }
 
