@@ -155,7 +155,18 @@ impl Tier<'_> {
             let arcs = to_arcs(&lists);
             let mut flow = match previous.take() {
                 Some((flow, reenter)) => flow::resume(self.remaining, &arcs, flow, reenter),
-                None => flow::solve(self.remaining, &arcs),
+                None => {
+                    // Units with a cheap option enter first: they settle the dense areas
+                    // with short paths, so the costly searches of units that must displace
+                    // someone (or stay out) run once prices are already set. Any order gives
+                    // the same optimum; this one is much faster and still deterministic.
+                    let mut order: Vec<usize> = (0..lists.len()).collect();
+                    order.sort_by_key(|&k| {
+                        (lists[k].0.iter().map(|a| a.1).min().unwrap_or(i64::MAX), k)
+                    });
+                    let empty = Flow::empty(lists.len(), self.remaining.len());
+                    flow::resume(self.remaining, &arcs, empty, order)
+                }
             };
             duals::tighten(self.remaining, &arcs, &mut flow);
             times.solve += t.elapsed();

@@ -5,7 +5,7 @@
 //! difference in total pair cost, so the min-cost flow of this network is, lexicographically,
 //! the maximum number of matched units, then the least total cost.
 //!
-//! Units enter one at a time (in the seeded order); each entry is a shortest path from the
+//! Units enter one at a time, in the caller's order; each entry is a shortest path from the
 //! unit to the sink — to a slot with a free seat, or, when every reachable seat is taken, to
 //! the cheapest "unmatch" of a unit it displaces (possibly itself). Reduced costs stay
 //! non-negative on every residual arc, so the final potentials are a dual certificate that
@@ -49,16 +49,23 @@ pub(crate) struct Flow {
     pub assign_cost: Vec<i64>,
 }
 
+impl Flow {
+    /// No unit routed, all potentials zero.
+    pub(crate) fn empty(units: usize, slots: usize) -> Self {
+        Flow {
+            assign: vec![NONE; units],
+            pu: vec![0; units],
+            ps: vec![0; slots],
+            assign_cost: vec![0; units],
+        }
+    }
+}
+
 /// Solves the network for `arcs.start.len() - 1` units over slots of capacity `cap`.
+#[cfg(test)]
 pub(crate) fn solve(cap: &[u32], arcs: &Arcs) -> Flow {
     let nu = arcs.start.len() - 1;
-    let start = Flow {
-        assign: vec![NONE; nu],
-        pu: vec![0; nu],
-        ps: vec![0; cap.len()],
-        assign_cost: vec![0; nu],
-    };
-    resume(cap, arcs, start, 0..nu)
+    resume(cap, arcs, Flow::empty(nu, cap.len()), 0..nu)
 }
 
 /// Continues from an optimal `flow` after new arcs were added out of `units`, all of them
