@@ -257,7 +257,7 @@ async fn raw(
     method: Method,
     path: &str,
     token: Option<&str>,
-    body: Option<&'static str>,
+    body: Option<(&str, String)>,
 ) -> Response {
     let mut request = app
         .client
@@ -265,9 +265,9 @@ async fn raw(
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    if let Some(body) = body {
+    if let Some((content_type, body)) = body {
         request = request
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, content_type)
             .body(body);
     }
     let response = request.send().await.expect("request sent");
@@ -281,6 +281,21 @@ async fn raw(
         body,
         text,
     }
+}
+
+/// Sends the sample body of an operation as the media type it documents.
+async fn send(app: &TestApp, method: &str, path: &str, url: &str, token: Option<&str>) -> Response {
+    let body = sample_body(method, path).map(|body| match body {
+        Value::String(text) if !takes_json(method, path) => ("text/csv", text),
+        json => ("application/json", json.to_string()),
+    });
+    raw(app, method_of(method), url, token, body).await
+}
+
+fn takes_json(method: &str, path: &str) -> bool {
+    operation(method, path)["requestBody"]["content"]
+        .get("application/json")
+        .is_some()
 }
 
 fn method_of(method: &str) -> Method {
@@ -352,6 +367,7 @@ fn concrete(path: &str, uai: &str) -> String {
     );
     match path.as_str() {
         "/v1/schools" => "/v1/schools?departement=023&limit=2".to_owned(),
+        "/v1/email/unsubscribe" => "/v1/email/unsubscribe?token=not-a-token".to_owned(),
         "/v1/offers/search" => {
             "/v1/offers/search?lat=48.93&lon=2.36&radius_km=5&limit=2".to_owned()
         }
@@ -359,7 +375,25 @@ fn concrete(path: &str, uai: &str) -> String {
     }
 }
 
-/// A plausible body for each operation that takes one.
+const PUPILS_CSV: &str = "nom;prénom;date_naissance;classe;parcours\n\
+    Martin;Léa;2013-04-02;3e B;générale\n\
+    Petit;Hugo;pas une date;3e B;générale\n";
+
+fn pupil_body() -> Value {
+    json!({
+        "first_name": "Inès",
+        "last_name": "Benali",
+        "birth_date": "2013-09-14",
+        "class_name": "3e A",
+        "track": "prepa_metiers",
+        "home_commune_insee": "23096",
+        "interests": ["N", "F"],
+        "qpv": false
+    })
+}
+
+/// A plausible body for each operation that takes one (a JSON string for a
+/// text body).
 fn sample_body(method: &str, path: &str) -> Option<Value> {
     if !has_body(method, path) {
         return None;
@@ -384,6 +418,9 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
         ("PATCH", "/v1/offers/{id}") => json!({"title": "Nouveau titre"}),
         ("POST", "/v1/mentors") => mentor_body(),
         ("PATCH", "/v1/mentors/{id}") => json!({"capacity": 1}),
+        ("POST", "/v1/pupils") => pupil_body(),
+        ("PATCH", "/v1/pupils/{id}") => json!({"qpv": true}),
+        ("POST", "/v1/pupils/import") => json!(PUPILS_CSV),
         _ => panic!("add a sample body for {method} {path} to the contract test"),
     })
 }
@@ -414,6 +451,7 @@ fn only_ops_auth_and_reference_endpoints_are_public() {
                 "/v1/auth/accept-invitation",
             ]
             .contains(&path.as_str())
+            || path == "/v1/email/unsubscribe"
             || path.starts_with("/v1/schools")
             || path.starts_with("/v1/communes/")
             || path == "/v1/sectors";
@@ -482,6 +520,8 @@ fn the_request_schemas_accept_what_the_tests_send_and_nothing_renamed() {
             json!({"token": "t", "password": MEMBER_PASSWORD}),
         ),
         ("ApiClientIn", json!({"name": "n"})),
+        ("PupilIn", pupil_body()),
+        ("PupilPatch", json!({"qpv": true, "birth_date": null})),
     ];
     for (name, body) in cases {
         let validator = component(name);
@@ -535,10 +575,7 @@ db_test!(
             let public = is_public(&method, &path);
             for (who, token) in &callers.tokens {
                 let url = concrete(&path, &callers.uai);
-                let body = sample_body(&method, &path);
-                let response = app
-                    .request(method_of(&method), &url, token.as_deref(), body.as_ref())
-                    .await;
+                let response = send(&app, &method, &path, &url, token.as_deref()).await;
                 check(&method, &path, &response);
                 if token.is_none() && !public {
                     assert_eq!(
@@ -562,8 +599,15 @@ db_test!(
         let company = callers.tokens[2].1.as_deref();
         for (method, path) in documented_operations() {
             let url = concrete(&path, &callers.uai);
-            if has_body(&method, &path) {
-                let bad = raw(&app, method_of(&method), &url, company, Some("{\"not json")).await;
+            if takes_json(&method, &path) {
+                let bad = raw(
+                    &app,
+                    method_of(&method),
+                    &url,
+                    company,
+                    Some(("application/json", "{\"not json".to_owned())),
+                )
+                .await;
                 check(&method, &path, &bad);
                 assert_eq!(bad.status.as_u16(), 400, "{method} {path}: {}", bad.text);
                 let unknown = app
@@ -670,14 +714,8 @@ db_test!(
             .await;
         assert_eq!(warm_up.status.as_u16(), 401, "{}", warm_up.text);
         for (method, path) in documented_operations() {
-            let response = limited
-                .request(
-                    method_of(&method),
-                    &concrete(&path, "0010002X"),
-                    None,
-                    sample_body(&method, &path).as_ref(),
-                )
-                .await;
+            let url = concrete(&path, "0010002X");
+            let response = send(&limited, &method, &path, &url, None).await;
             check(&method, &path, &response);
             let documents_429 = documented_statuses(&method, &path).contains(&429);
             assert_eq!(
@@ -978,5 +1016,92 @@ db_test!(
             check_strictly("GET", "/v1/communes/{insee}", &commune);
         }
         check_strictly("GET", "/v1/sectors", &app.get("/v1/sectors", None).await);
+    }
+);
+
+db_test!(
+    async fn pupil_and_email_bodies_match_their_schemas(app: TestApp) {
+        let admin = app.admin().await;
+        let rep_plus = college::Entity::find()
+            .filter(college::Column::EducationPrioritaire.eq("REP+"))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("a REP+ collège");
+        let school = app.school(&admin, &rep_plus.uai).await;
+        let token = Some(school.token.as_str());
+
+        let created = app.post("/v1/pupils", token, &pupil_body()).await;
+        assert_eq!(created.status.as_u16(), 201, "{}", created.text);
+        check_strictly("POST", "/v1/pupils", &created);
+        let minimal = app
+            .post(
+                "/v1/pupils",
+                token,
+                &json!({"first_name": "Noé", "last_name": "Roux", "class_name": "3e C",
+                        "external_id": "ENT-0042"}),
+            )
+            .await;
+        assert!(minimal.body["birth_date"].is_null(), "{}", minimal.text);
+        check_strictly("POST", "/v1/pupils", &minimal);
+        let duplicate = app.post("/v1/pupils", token, &pupil_body()).await;
+        check("POST", "/v1/pupils", &duplicate);
+        assert_eq!(duplicate.status.as_u16(), 409, "{}", duplicate.text);
+
+        let id = created.body["id"].as_str().expect("id");
+        let path = format!("/v1/pupils/{id}");
+        check_strictly("GET", "/v1/pupils/{id}", &app.get(&path, token).await);
+        let patched = app.patch(&path, token, &json!({"qpv": true})).await;
+        check_strictly("PATCH", "/v1/pupils/{id}", &patched);
+        let page = app.get("/v1/pupils?limit=1", token).await;
+        assert!(page.body["next_cursor"].is_string(), "{}", page.text);
+        check_strictly("GET", "/v1/pupils", &page);
+
+        for url in ["/v1/pupils/import?dry_run=true", "/v1/pupils/import"] {
+            let report = raw(
+                &app,
+                Method::POST,
+                url,
+                token,
+                Some(("text/csv", PUPILS_CSV.to_owned())),
+            )
+            .await;
+            assert!(
+                report.body["errors"][0]["row"].is_number(),
+                "{}",
+                report.text
+            );
+            check_strictly("POST", "/v1/pupils/import", &report);
+        }
+        let empty = raw(&app, Method::POST, "/v1/pupils/import", token, None).await;
+        check("POST", "/v1/pupils/import", &empty);
+        assert_eq!(empty.status.as_u16(), 422, "{}", empty.text);
+
+        let erased = app.delete(&path, token).await;
+        check("DELETE", "/v1/pupils/{id}", &erased);
+        assert_eq!(erased.status.as_u16(), 204);
+        let gone = app.get(&path, token).await;
+        check("GET", "/v1/pupils/{id}", &gone);
+        assert_eq!(gone.status.as_u16(), 404);
+
+        // Every invitation above went through the outbox.
+        let emails = app.get("/v1/admin/emails?limit=1", Some(&admin)).await;
+        assert!(emails.body["items"][0]["id"].is_string(), "{}", emails.text);
+        check_strictly("GET", "/v1/admin/emails", &emails);
+        let email = emails.body["items"][0]["id"].as_str().expect("id");
+        let retry = app
+            .post(
+                &format!("/v1/admin/emails/{email}/retry"),
+                Some(&admin),
+                &json!({}),
+            )
+            .await;
+        check("POST", "/v1/admin/emails/{id}/retry", &retry);
+        assert_eq!(
+            retry.status.as_u16(),
+            409,
+            "only a failed e-mail: {}",
+            retry.text
+        );
     }
 );
