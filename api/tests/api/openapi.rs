@@ -1097,10 +1097,10 @@ db_test!(
             )
             .await;
         check("POST", "/v1/admin/emails/{id}/retry", &retry);
-        assert_eq!(
-            retry.status.as_u16(),
-            409,
-            "only a failed e-mail: {}",
+        // The sender may have failed it meanwhile (no SMTP server in tests).
+        assert!(
+            [200, 409].contains(&retry.status.as_u16()),
+            "{}",
             retry.text
         );
     }
