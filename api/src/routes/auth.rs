@@ -265,6 +265,9 @@ pub async fn accept_invitation(
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(ApiError::Internal)?;
-    users::set_password(&state.db, user, hash).await?;
+    // A concurrent acceptance of the same token may have won meanwhile.
+    if !users::set_password(&state.db, user, hash).await? {
+        return Err(invalid());
+    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,8 +1,6 @@
 use entity::user;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 pub struct NewUser {
@@ -52,15 +50,27 @@ pub async fn find_by_invitation(
         .await
 }
 
-/// Sets the password and consumes the invitation.
+/// Sets the password and consumes the invitation, only while the invitation
+/// is still the one that was looked up: of two concurrent acceptances of one
+/// token, one writes and the other gets `false`.
 pub async fn set_password(
     db: &impl ConnectionTrait,
     user: user::Model,
     password_hash: String,
-) -> Result<user::Model, DbErr> {
-    let mut active = user.into_active_model();
-    active.password_hash = Set(Some(password_hash));
-    active.invitation_hash = Set(None);
-    active.invitation_expires_at = Set(None);
-    active.update(db).await
+) -> Result<bool, DbErr> {
+    let Some(invitation_hash) = user.invitation_hash else {
+        return Ok(false);
+    };
+    let result = user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(Some(password_hash)))
+        .col_expr(user::Column::InvitationHash, Expr::value(None::<String>))
+        .col_expr(
+            user::Column::InvitationExpiresAt,
+            Expr::value(None::<chrono::DateTime<chrono::Utc>>),
+        )
+        .filter(user::Column::Id.eq(user.id))
+        .filter(user::Column::InvitationHash.eq(invitation_hash))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
 }
