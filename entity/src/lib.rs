@@ -5,6 +5,8 @@
 pub mod api_client;
 pub mod college;
 pub mod commune;
+pub mod email_outbox;
+pub mod email_preference;
 pub mod mentor;
 pub mod offer;
 pub mod offer_week;
@@ -17,5 +19,3 @@ pub mod job;
 pub mod match_request;
 pub mod placement;
 pub mod pupil;
-pub mod email_outbox;
-pub mod email_preference;

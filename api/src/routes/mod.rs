@@ -121,7 +121,11 @@ pub fn table() -> RouteTable {
         .add(Method::GET, "/v1/sectors", reference::sectors)
         .add(Method::GET, "/v1/admin/emails", emails::list)
         .add(Method::POST, "/v1/admin/emails/{id}/retry", emails::retry)
-        .add(Method::GET, "/v1/email/unsubscribe", emails::unsubscribe_page)
+        .add(
+            Method::GET,
+            "/v1/email/unsubscribe",
+            emails::unsubscribe_page,
+        )
         .add(Method::POST, "/v1/email/unsubscribe", emails::unsubscribe);
     t
 }
