@@ -156,6 +156,9 @@ impl MentorIn {
 
     fn parse(&self, commune: Option<&CommuneRef>) -> Result<MentorData, Vec<FieldError>> {
         let mut errors = Vec::new();
+        if self.display_name.trim().is_empty() {
+            errors.push(FieldError::new("display_name", "must not be blank"));
+        }
         let email = Email::parse(&self.email)
             .map_err(|e| errors.push(FieldError::new("email", e.to_string())))
             .ok();

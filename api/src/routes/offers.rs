@@ -233,6 +233,17 @@ impl OfferIn {
                 errors.push(FieldError::new(field, message));
             }
         };
+        // `validator` counts characters; a value of spaces alone would be
+        // stored empty once trimmed.
+        for (field, value) in [
+            ("address", &self.address),
+            ("title", &self.title),
+            ("tutor.name", &self.tutor.name),
+        ] {
+            if value.trim().is_empty() {
+                check(field.into(), Err("must not be blank".into()));
+            }
+        }
         let kind = OfferKind::parse(&self.kind);
         check(
             "kind".into(),
