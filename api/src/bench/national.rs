@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use matcher::{MatchConfig, MatchOutcome, Tier, evaluate, greedy, solve};
 
 use super::instance::{self, InstanceSize};
-use super::{NationalArgs, export, peak_memory_mib};
+use super::{NationalArgs, cpu_seconds, export, peak_memory_mib};
 
 /// Runs `bench national` and prints its report.
 pub fn national(args: &NationalArgs) -> anyhow::Result<()> {
@@ -45,12 +45,18 @@ pub fn national(args: &NationalArgs) -> anyhow::Result<()> {
             ms(t.elapsed())
         );
     }
+    let cpu = cpu_seconds();
     let exact = solve(&problem, &config)?;
+    let cpu = cpu.zip(cpu_seconds()).map(|(a, b)| b - a);
     let memory = peak_memory_mib();
     if let Some(dir) = &args.export {
         export::write_solution(&dir.join("engine_solution.csv"), &exact)?;
     }
-    println!("\nexact engine: {} wall", ms(exact.times.total));
+    println!(
+        "\nexact engine: {} wall, {} CPU (user + system, all threads)",
+        ms(exact.times.total),
+        cpu.map_or("?".into(), |c| format!("{c:.1} s"))
+    );
     let tm = &exact.times;
     println!(
         "  phases (thread time summed over parallel groups): index {} · candidates {} · solve {} · verify {} · reasons {} · metrics {}",
@@ -73,8 +79,14 @@ pub fn national(args: &NationalArgs) -> anyhow::Result<()> {
     }
     print_metrics(&exact);
     if !args.no_greedy {
+        let cpu = cpu_seconds();
         let g = greedy(&problem, &config)?;
-        println!("\ngreedy baseline: {} wall", ms(g.times.total));
+        let cpu = cpu.zip(cpu_seconds()).map(|(a, b)| b - a);
+        println!(
+            "\ngreedy baseline: {} wall, {} CPU",
+            ms(g.times.total),
+            cpu.map_or("?".into(), |c| format!("{c:.1} s"))
+        );
         print_metrics(&g);
         compare("greedy", &g, &exact);
         println!(
