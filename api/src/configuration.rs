@@ -21,6 +21,24 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub reference: ReferenceSettings,
     pub email: EmailSettings,
+    pub jobs: JobSettings,
+}
+
+/// The background workers that run matches and expire placements.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    /// Whether this process runs workers (several processes may share a database).
+    pub enabled: bool,
+    pub poll_interval_ms: u64,
+    /// A claimed job not finished within this time is claimed again.
+    pub lease_secs: i64,
+    pub max_attempts: i32,
+    /// How long a proposal (then an acceptance) waits before it expires.
+    pub placement_ttl_days: i64,
+    /// Test hook: the worker stops dead between solving and committing, as a
+    /// killed process would.
+    #[serde(default)]
+    pub crash_before_commit: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -112,6 +130,13 @@ refresh_token_ttl_days = 30
 invitation_ttl_hours = 168
 rate_limit_burst = 20
 rate_limit_period_ms = 3000
+
+[jobs]
+enabled = true
+poll_interval_ms = 500
+lease_secs = 120
+max_attempts = 5
+placement_ttl_days = 7
 
 [reference]
 dir = "../shared/data"

@@ -11,6 +11,7 @@ pub mod email;
 pub mod error;
 pub mod extract;
 pub mod import;
+pub mod jobs;
 pub mod metrics;
 pub mod pagination;
 pub mod reference;

@@ -1,8 +1,9 @@
 //! Builds the application: database, migrations, reference data, keys, and
 //! the HTTP server bound to its listener (port 0 works: tests use it).
 use crate::auth::{JwtKeys, RateLimiter, new_secret};
-use crate::configuration::{AuthSettings, DatabaseSettings, EmailSettings, Settings};
+use crate::configuration::{AuthSettings, DatabaseSettings, EmailSettings, JobSettings, Settings};
 use crate::extract::{json_error, path_error, query_error};
+use crate::jobs::{self, JobContext};
 use crate::metrics::{self, Metrics};
 use crate::reference::{self, CommuneCache};
 use crate::routes;
@@ -18,6 +19,7 @@ use secrecy::ExposeSecret;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 use tracing_actix_web::TracingLogger;
+use uuid::Uuid;
 
 /// Shared by every request handler.
 pub struct AppState {
@@ -29,6 +31,7 @@ pub struct AppState {
     pub search: OfferSearch,
     /// Links in e-mails use `email.public_base_url`.
     pub email: EmailSettings,
+    pub jobs: JobSettings,
 }
 
 /// How often offers written by other processes reach this one's search index.
@@ -125,9 +128,17 @@ impl Application {
         let search = OfferSearch::load(&db).await?;
         tokio::spawn(keep_in_sync(search.clone(), db.clone()));
         crate::email::spawn(db.clone(), &settings.email).map_err(anyhow::Error::msg)?;
+        let communes = CommuneCache::load(&db).await?;
+        jobs::spawn(JobContext {
+            db: db.clone(),
+            communes: communes.clone(),
+            settings: settings.jobs.clone(),
+            worker: format!("{}-{}", std::process::id(), Uuid::now_v7().simple()),
+        });
         let state = web::Data::new(AppState {
+            jobs: settings.jobs.clone(),
             search,
-            communes: CommuneCache::load(&db).await?,
+            communes,
             jwt: JwtKeys::new(&key, settings.auth.access_token_ttl_secs)?,
             limiter: RateLimiter::new(
                 settings.auth.rate_limit_burst,

@@ -3,12 +3,15 @@
 mod api_clients;
 mod auth;
 mod emails;
+mod match_requests;
 mod mentors;
 mod offers;
 mod ops;
 mod organisations;
-mod pupils;
+mod placements;
+pub(crate) mod pupils;
 mod reference;
+mod stats;
 
 use crate::error::ApiError;
 use actix_web::dev::HttpServiceFactory;
@@ -115,6 +118,48 @@ pub fn table() -> RouteTable {
         .add(Method::GET, "/v1/pupils/{id}", pupils::get)
         .add(Method::PATCH, "/v1/pupils/{id}", pupils::patch)
         .add(Method::DELETE, "/v1/pupils/{id}", pupils::erase)
+        .add(Method::POST, "/v1/match-requests", match_requests::create)
+        .add(Method::GET, "/v1/match-requests", match_requests::list)
+        .add(Method::GET, "/v1/match-requests/{id}", match_requests::get)
+        .add(
+            Method::POST,
+            "/v1/match-requests/{id}/cancel",
+            match_requests::cancel,
+        )
+        .add(
+            Method::POST,
+            "/v1/campaigns",
+            match_requests::create_campaign,
+        )
+        .add(Method::GET, "/v1/campaigns", match_requests::list_campaigns)
+        .add(
+            Method::GET,
+            "/v1/campaigns/{id}",
+            match_requests::get_campaign,
+        )
+        .add(
+            Method::POST,
+            "/v1/campaigns/{id}/run",
+            match_requests::run_campaign,
+        )
+        .add(Method::GET, "/v1/placements", placements::list)
+        .add(Method::GET, "/v1/placements/{id}", placements::get)
+        .add(
+            Method::POST,
+            "/v1/placements/{id}/accept",
+            placements::accept,
+        )
+        .add(
+            Method::POST,
+            "/v1/placements/{id}/confirm",
+            placements::confirm,
+        )
+        .add(
+            Method::POST,
+            "/v1/placements/{id}/decline",
+            placements::decline,
+        )
+        .add(Method::GET, "/v1/stats/placements", stats::placements)
         .add(Method::GET, "/v1/schools", reference::schools)
         .add(Method::GET, "/v1/schools/{uai}", reference::school)
         .add(Method::GET, "/v1/communes/{insee}", reference::commune)

@@ -2,9 +2,12 @@
 //! writes an organisation's records takes the organisation id and filters on
 //! it, so another organisation's record is simply not found.
 pub mod api_clients;
+pub mod jobs;
+pub mod match_requests;
 pub mod mentors;
 pub mod offers;
 pub mod organisations;
+pub mod placements;
 pub mod pupils;
 pub mod reference;
 pub mod schools;

@@ -277,6 +277,21 @@ pub struct Member {
     pub email: String,
 }
 
+/// The settings every test server starts from.
+fn base_settings(database_url: &str) -> Settings {
+    let mut settings = Settings::defaults().expect("defaults");
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.server.workers = 2;
+    settings.database.url = SecretString::from(database_url.to_owned());
+    settings.database.max_connections = 8;
+    settings.reference.dir = reference_dir();
+    settings.auth.rate_limit_burst = 1000;
+    // Without an SMTP server the sender writes .eml files: keep them out of the tree.
+    settings.email.outbox_dir = std::env::temp_dir().join("tremplin-tests/mail-out");
+    settings.jobs.poll_interval_ms = 50;
+    settings
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, |_| {}).await
@@ -316,15 +331,7 @@ impl TestApp {
                 )
             }
         };
-        let mut settings = Settings::defaults().expect("defaults");
-        settings.server.bind = "127.0.0.1:0".into();
-        settings.server.workers = 2;
-        settings.database.url = SecretString::from(database_url.clone());
-        settings.database.max_connections = 8;
-        settings.reference.dir = reference_dir();
-        settings.auth.rate_limit_burst = 1000;
-        // Without an SMTP server the sender writes .eml files: keep them out of the tree.
-        settings.email.outbox_dir = std::env::temp_dir().join("tremplin-tests/mail-out");
+        let mut settings = base_settings(&database_url);
         configure(&mut settings);
         let db = connect(&settings.database).await.expect("test connection");
         let app = Application::build(settings)
@@ -339,6 +346,27 @@ impl TestApp {
             database_url,
             backend,
             cleanup: Some(cleanup),
+        }
+    }
+
+    /// Another server process on the same database (as a second `tremplin
+    /// serve` would be); the database stays this app's to clean up.
+    pub async fn sibling(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = base_settings(&self.database_url);
+        configure(&mut settings);
+        let db = connect(&settings.database).await.expect("test connection");
+        let app = Application::build(settings)
+            .await
+            .expect("build application");
+        let address = format!("http://{}", app.address());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            db,
+            database_url: self.database_url.clone(),
+            backend: self.backend.clone(),
+            cleanup: None,
         }
     }
 
@@ -517,7 +545,7 @@ pub fn siret() -> String {
                 }
             })
             .sum();
-        if sum % 10 == 0 {
+        if sum.is_multiple_of(10) {
             return all
                 .iter()
                 .map(|d| char::from_digit(*d, 10).expect("digit"))

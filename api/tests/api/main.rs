@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod email;
 mod errors;
+mod matching;
 mod mentors;
 mod offers;
 mod openapi;

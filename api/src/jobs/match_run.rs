@@ -1,0 +1,494 @@
+//! One matching run: the pupils of one request (or of every request of a
+//! campaign) against the free seats, solved by the exact engine and written
+//! in one transaction that re-checks every seat it takes.
+use super::JobContext;
+use crate::domain::{IsoWeek, OfferKind, PlacementStatus, PupilStatus, Sector, Track};
+use crate::store::schools::SchoolContext;
+use crate::store::{match_requests, placements, pupils, schools};
+use chrono::Utc;
+use entity::{match_request, offer, offer_week, placement, pupil};
+use matcher::{
+    GeoPoint, GroupSize, Kind, MatchConfig, MatchOutcome, Problem, Sectors, Slot, Tier, Tracks,
+    Unit, WeekSpan,
+};
+use sea_orm::sea_query::{Expr, LockType};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Seats or pupils changed between reading and writing: solve again.
+    #[error("the data changed during the run")]
+    Stale,
+    /// A request of the run was cancelled.
+    #[error("the run was cancelled")]
+    Cancelled,
+    /// Test hook: the worker died between solve and commit.
+    #[error("worker stopped before commit")]
+    Crash,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+struct UnitMeta {
+    request: usize,
+    pupil_id: Option<Uuid>,
+    class_name: Option<String>,
+    pupils: Vec<Uuid>,
+    tier: String,
+}
+
+struct SlotMeta {
+    offer_id: Uuid,
+    company_id: Uuid,
+}
+
+pub fn tier_of(priority: &str) -> Tier {
+    match priority {
+        "rep_plus" => Tier::RepPlus,
+        "rep" => Tier::Rep,
+        "rural" => Tier::Rural,
+        "qpv" => Tier::Qpv,
+        _ => Tier::Standard,
+    }
+}
+
+fn kind_of(kind: OfferKind) -> Kind {
+    match kind {
+        OfferKind::Stage3e => Kind::Stage3e,
+        OfferKind::PrepaMetiers => Kind::PrepaMetiers,
+        OfferKind::ClasseEntreprise => Kind::ClasseEntreprise,
+    }
+}
+
+fn track_of(track: &str) -> matcher::Track {
+    match Track::parse(track) {
+        Ok(Track::PrepaMetiers) => matcher::Track::PrepaMetiers,
+        Ok(Track::Segpa) => matcher::Track::Segpa,
+        Ok(Track::Ulis) => matcher::Track::Ulis,
+        _ => matcher::Track::Generale,
+    }
+}
+
+fn sectors_of(value: &Value) -> Sectors {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .filter_map(|s| Sector::parse(s).ok())
+        .fold(Sectors::NONE, |acc, s| acc.with(s.code()))
+}
+
+/// The ISO weeks of a request, first to last.
+pub fn weeks_between(start: &str, end: &str) -> Result<Vec<IsoWeek>, RunError> {
+    let first = IsoWeek::parse(start).map_err(|e| RunError::Invalid(e.to_string()))?;
+    let last = IsoWeek::parse(end).map_err(|e| RunError::Invalid(e.to_string()))?;
+    let mut weeks = Vec::new();
+    let mut day = first.monday();
+    while IsoWeek::of_date(day) <= last {
+        weeks.push(IsoWeek::of_date(day));
+        day += chrono::Duration::days(7);
+    }
+    Ok(weeks)
+}
+
+/// The problem, and how to map its ids back.
+struct Built {
+    problem: Problem,
+    units: Vec<UnitMeta>,
+    slots: Vec<SlotMeta>,
+    /// Free seats per slot when read, by week.
+    weeks: Vec<String>,
+    /// Units left out before solving (no position), with their reason.
+    skipped: Vec<(usize, &'static str)>,
+}
+
+async fn build(ctx: &JobContext, requests: &[match_request::Model]) -> Result<Built, RunError> {
+    let first = requests
+        .first()
+        .ok_or_else(|| RunError::Invalid("no request to run".into()))?;
+    let kind = OfferKind::parse(&first.kind).map_err(|e| RunError::Invalid(e.to_string()))?;
+    let weeks = weeks_between(&first.week_start, &first.week_end)?;
+    let span = WeekSpan::new(weeks[0].ordinal(), weeks[weeks.len() - 1].ordinal());
+    let week_names: Vec<String> = weeks.iter().map(|w| w.to_string()).collect();
+    let db = &ctx.db;
+
+    let mut schools: HashMap<Uuid, Option<SchoolContext>> = HashMap::new();
+    let mut units = Vec::new();
+    let mut metas = Vec::new();
+    let mut skipped = Vec::new();
+    for (r, request) in requests.iter().enumerate() {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            schools.entry(request.organisation_id)
+        {
+            slot.insert(schools::context(db, &ctx.communes, request.organisation_id).await?);
+        }
+        let Some(school) = schools.get(&request.organisation_id).cloned().flatten() else {
+            continue;
+        };
+        let school_point = school.location.map(|l| GeoPoint::new(l.lat, l.lon));
+        let chosen: Vec<pupil::Model> = match (&request.class_name, kind) {
+            (Some(class), _) => pupils::in_class(db, request.organisation_id, class).await?,
+            (None, _) => {
+                pupils::find_many(
+                    db,
+                    request.organisation_id,
+                    &match_requests::pupil_ids(request),
+                )
+                .await?
+            }
+        };
+        let unplaced: Vec<pupil::Model> = chosen
+            .into_iter()
+            .filter(|p| p.status == PupilStatus::Unplaced.as_str())
+            .collect();
+        if kind == OfferKind::ClasseEntreprise {
+            if unplaced.is_empty() {
+                continue;
+            }
+            let id = metas.len() as u64;
+            // A group takes its collège's tier (REP+/REP, or rural by the
+            // school's commune): one class, one unit, never split.
+            let tier = school.priority(None, false);
+            metas.push(UnitMeta {
+                request: r,
+                pupil_id: None,
+                class_name: request.class_name.clone(),
+                pupils: unplaced.iter().map(|p| p.id).collect(),
+                tier: tier.as_str().to_owned(),
+            });
+            let Some(point) = school_point else {
+                skipped.push((metas.len() - 1, "no_location"));
+                continue;
+            };
+            let mut unit = Unit::new(id, point, Kind::ClasseEntreprise, span);
+            unit.tier = tier_of(tier.as_str());
+            unit.rural = school.commune_frr.unwrap_or(false);
+            unit.group_size = unplaced.len().min(u16::MAX as usize) as u16;
+            unit.needs_accessibility = unplaced.iter().any(|p| p.needs_accessibility);
+            unit.radius_km = request.radius_km;
+            units.push(unit);
+            continue;
+        }
+        for p in unplaced {
+            let home = match &p.home_commune_insee {
+                Some(code) => ctx.communes.get(db, code).await?,
+                None => None,
+            };
+            let point = home
+                .as_ref()
+                .map(|c| GeoPoint::new(c.lat, c.lon))
+                .or(school_point);
+            metas.push(UnitMeta {
+                request: r,
+                pupil_id: Some(p.id),
+                class_name: Some(p.class_name.clone()),
+                pupils: vec![p.id],
+                tier: p.priority.clone(),
+            });
+            let Some(point) = point else {
+                skipped.push((metas.len() - 1, "no_location"));
+                continue;
+            };
+            let mut unit = Unit::new(metas.len() as u64 - 1, point, kind_of(kind), span);
+            unit.tier = tier_of(&p.priority);
+            unit.rural = home.map(|c| c.frr).or(school.commune_frr).unwrap_or(false);
+            unit.track = track_of(&p.track);
+            unit.interests = sectors_of(&p.interests);
+            unit.needs_accessibility = p.needs_accessibility;
+            unit.radius_km = request.radius_km;
+            units.push(unit);
+        }
+    }
+
+    // Offers of the kind that open a seat in every week of the span.
+    let week_rows = offer_week::Entity::find()
+        .filter(offer_week::Column::Week.is_in(week_names.clone()))
+        .all(db)
+        .await?;
+    let mut seats_by_offer: HashMap<Uuid, BTreeMap<String, i32>> = HashMap::new();
+    for w in week_rows {
+        seats_by_offer
+            .entry(w.offer_id)
+            .or_default()
+            .insert(w.week, w.seats);
+    }
+    seats_by_offer.retain(|_, weeks| weeks.len() == week_names.len());
+    let offer_ids: Vec<Uuid> = seats_by_offer.keys().copied().collect();
+    let mut offers = Vec::new();
+    for chunk in offer_ids.chunks(1000) {
+        offers.extend(
+            offer::Entity::find()
+                .filter(offer::Column::Id.is_in(chunk.iter().copied()))
+                .filter(offer::Column::Kind.eq(kind.as_str()))
+                .filter(offer::Column::Status.eq("published"))
+                .all(db)
+                .await?,
+        );
+    }
+    offers.sort_by_key(|o| o.id);
+    let ids: Vec<Uuid> = offers.iter().map(|o| o.id).collect();
+    let held = placements::held_seats(db, &ids, &week_names).await?;
+    let mut slots = Vec::new();
+    let mut slot_metas = Vec::new();
+    for o in offers {
+        let Some(weeks) = seats_by_offer.get(&o.id) else {
+            continue;
+        };
+        let free = weeks
+            .iter()
+            .map(|(week, seats)| {
+                i64::from(*seats) - i64::from(*held.get(&(o.id, week.clone())).unwrap_or(&0))
+            })
+            .min()
+            .unwrap_or(0);
+        if free <= 0 {
+            continue;
+        }
+        let mut slot = Slot::new(
+            slot_metas.len() as u64,
+            GeoPoint::new(o.lat, o.lon),
+            kind_of(kind),
+            span,
+            free as u32,
+        );
+        slot.tracks = o
+            .tracks
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+            .fold(Tracks::NONE, |acc, t| acc.with(track_of(t)));
+        slot.reserved_for_priority = o.reserved_for_priority;
+        slot.accessible = o.accessible;
+        slot.sectors =
+            Sector::parse(&o.sector).map_or(Sectors::NONE, |s| Sectors::NONE.with(s.code()));
+        slot.group_size = o.group_min.zip(o.group_max).map(|(min, max)| GroupSize {
+            min: min.clamp(0, u16::MAX as i32) as u16,
+            max: max.clamp(0, u16::MAX as i32) as u16,
+        });
+        slots.push(slot);
+        slot_metas.push(SlotMeta {
+            offer_id: o.id,
+            company_id: o.organisation_id,
+        });
+    }
+    Ok(Built {
+        problem: Problem { units, slots },
+        units: metas,
+        slots: slot_metas,
+        weeks: week_names,
+        skipped,
+    })
+}
+
+fn metrics_json(outcome: &MatchOutcome) -> Value {
+    let m = &outcome.metrics;
+    let per_tier: Vec<Value> = Tier::ALL
+        .iter()
+        .map(|t| {
+            let tm = m.tier(*t);
+            json!({"tier": t.as_str(), "units": tm.units, "matched": tm.matched, "rate": tm.rate})
+        })
+        .collect();
+    json!({
+        "units": m.units,
+        "matched": m.matched,
+        "match_rate": m.match_rate,
+        "per_tier": per_tier,
+        "seats": m.seats,
+        "seats_used": m.seats_used,
+        "fill_rate": m.fill_rate,
+        "distance_km": {
+            "mean": m.distance_mean_km,
+            "p50": m.distance_p50_km,
+            "p90": m.distance_p90_km,
+            "max": m.distance_max_km,
+        },
+        "total_cost_m": m.total_cost_m,
+        "blocking_pairs": m.blocking_pairs,
+        "runtime_ms": {
+            "solve": outcome.times.solve.as_secs_f64() * 1000.0,
+            "verify": outcome.times.verify.as_secs_f64() * 1000.0,
+            "total": outcome.times.total.as_secs_f64() * 1000.0,
+        },
+    })
+}
+
+/// What a run produced, for the job's log line.
+pub struct RunSummary {
+    pub units: usize,
+    pub matched: usize,
+    pub metrics: Value,
+}
+
+/// Solves and writes; a `Stale` answer means nothing was written and the
+/// caller should run again.
+pub async fn run_once(
+    ctx: &JobContext,
+    requests: &[match_request::Model],
+    seed: u64,
+    job_id: Uuid,
+    with_greedy: bool,
+) -> Result<RunSummary, RunError> {
+    let built = build(ctx, requests).await?;
+    let config = MatchConfig {
+        seed,
+        ..MatchConfig::default()
+    };
+    let problem = built.problem.clone();
+    let solve_config = config.clone();
+    let (outcome, greedy) = tokio::task::spawn_blocking(move || {
+        let exact = matcher::solve(&problem, &solve_config);
+        let greedy = with_greedy.then(|| matcher::greedy(&problem, &solve_config));
+        (exact, greedy)
+    })
+    .await
+    .map_err(|e| RunError::Invalid(format!("solver task failed: {e}")))?;
+    let outcome = outcome.map_err(|e| RunError::Invalid(e.to_string()))?;
+    let mut metrics = metrics_json(&outcome);
+    if let Some(Ok(greedy)) = greedy {
+        metrics["greedy"] = metrics_json(&greedy);
+    }
+    if ctx.settings.crash_before_commit {
+        return Err(RunError::Crash);
+    }
+    commit(ctx, requests, &built, &outcome, metrics.clone(), job_id).await?;
+    Ok(RunSummary {
+        units: built.units.len(),
+        matched: outcome.assignments.len(),
+        metrics,
+    })
+}
+
+async fn commit(
+    ctx: &JobContext,
+    requests: &[match_request::Model],
+    built: &Built,
+    outcome: &MatchOutcome,
+    metrics: Value,
+    job_id: Uuid,
+) -> Result<(), RunError> {
+    let db = &ctx.db;
+    let txn = db.begin().await?;
+    for request in requests {
+        let current = match_request::Entity::find_by_id(request.id)
+            .one(&txn)
+            .await?;
+        if current.is_none_or(|r| r.status != "running") {
+            return Err(RunError::Cancelled);
+        }
+    }
+    // Seats: lock the offer-weeks taken (PostgreSQL; SQLite has one writer),
+    // then check against what is held now, not what was read before solving.
+    let mut taken: HashMap<usize, u32> = HashMap::new();
+    for a in &outcome.assignments {
+        *taken.entry(a.slot as usize).or_insert(0) += 1;
+    }
+    let offer_ids: Vec<Uuid> = taken.keys().map(|s| built.slots[*s].offer_id).collect();
+    if !offer_ids.is_empty() {
+        let mut rows = offer_week::Entity::find()
+            .filter(offer_week::Column::OfferId.is_in(offer_ids.clone()))
+            .filter(offer_week::Column::Week.is_in(built.weeks.clone()));
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            rows = rows.lock(LockType::Update);
+        }
+        let seats: HashMap<(Uuid, String), i32> = rows
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|w| ((w.offer_id, w.week), w.seats))
+            .collect();
+        let held = placements::held_seats(&txn, &offer_ids, &built.weeks).await?;
+        for (slot, n) in &taken {
+            let offer_id = built.slots[*slot].offer_id;
+            for week in &built.weeks {
+                let total = i64::from(*seats.get(&(offer_id, week.clone())).unwrap_or(&0));
+                let used = i64::from(*held.get(&(offer_id, week.clone())).unwrap_or(&0));
+                if used + i64::from(*n) > total {
+                    return Err(RunError::Stale);
+                }
+            }
+        }
+    }
+    let now = Utc::now();
+    let expires_at = now + chrono::Duration::days(ctx.settings.placement_ttl_days);
+    let kind = &requests[0].kind;
+    let mut rows = Vec::new();
+    for a in &outcome.assignments {
+        let unit = &built.units[a.unit as usize];
+        let slot = &built.slots[a.slot as usize];
+        let request = &requests[unit.request];
+        let claimed = pupil::Entity::update_many()
+            .col_expr(
+                pupil::Column::Status,
+                Expr::value(PupilStatus::Proposed.as_str()),
+            )
+            .col_expr(pupil::Column::UpdatedAt, Expr::value(now))
+            .filter(pupil::Column::Id.is_in(unit.pupils.clone()))
+            .filter(pupil::Column::Status.eq(PupilStatus::Unplaced.as_str()))
+            .filter(pupil::Column::ErasedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != unit.pupils.len() as u64 {
+            return Err(RunError::Stale);
+        }
+        rows.push(placement::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            match_request_id: Set(request.id),
+            school_id: Set(request.organisation_id),
+            company_id: Set(slot.company_id),
+            offer_id: Set(slot.offer_id),
+            pupil_id: Set(unit.pupil_id),
+            class_name: Set(unit.class_name.clone()),
+            group_size: Set(unit.pupils.len() as i32),
+            kind: Set(kind.clone()),
+            week_start: Set(requests[0].week_start.clone()),
+            week_end: Set(requests[0].week_end.clone()),
+            priority: Set(unit.tier.clone()),
+            distance_km: Set((a.distance_km * 1000.0).round() / 1000.0),
+            interest_match: Set(a.interest_match),
+            status: Set(PlacementStatus::Proposed.as_str().to_owned()),
+            expires_at: Set(expires_at),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+    for chunk in rows.chunks(500) {
+        placement::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    let mut unmatched: Vec<Vec<Value>> = vec![Vec::new(); requests.len()];
+    for u in &outcome.unmatched {
+        let unit = &built.units[u.unit as usize];
+        unmatched[unit.request].push(unmatched_json(unit, u.reason.as_str()));
+    }
+    for (index, reason) in &built.skipped {
+        let unit = &built.units[*index];
+        unmatched[unit.request].push(unmatched_json(unit, reason));
+    }
+    for (r, request) in requests.iter().enumerate() {
+        let list = std::mem::take(&mut unmatched[r]);
+        match_requests::record_results(&txn, request.id, metrics.clone(), Value::Array(list))
+            .await?;
+    }
+    super::finish_job(&txn, job_id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn unmatched_json(unit: &UnitMeta, reason: &str) -> Value {
+    match unit.pupil_id {
+        Some(id) => json!({"pupil_id": id, "tier": unit.tier, "reason": reason}),
+        None => json!({"class_name": unit.class_name, "tier": unit.tier, "reason": reason}),
+    }
+}
