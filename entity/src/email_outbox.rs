@@ -30,6 +30,8 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
     pub sent_at: Option<ChronoDateTimeUtc>,
+    /// What a scheduled message is about (`placement:<id>`), to cancel it.
+    pub reference: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

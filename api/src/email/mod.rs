@@ -11,6 +11,11 @@
 //! txn.commit().await?;
 //! ```
 //!
+//! A reminder is enqueued with [`enqueue_scheduled`] when its event happens
+//! (due two days before the proposal expires, tagged `placement:<id>`), and
+//! dropped with [`cancel_scheduled`] in the transaction that answers the
+//! proposal.
+//!
 //! The background [`Sender`] (one per process, spawned by the application)
 //! delivers committed messages over SMTP, or writes `.eml` files when no SMTP
 //! URL is configured; it retries transient failures with exponential backoff,
@@ -24,8 +29,8 @@ mod templates;
 mod transport;
 
 pub use outbox::{
-    Claim, EmailKind, NewEmail, Outcome, Status, UNSUBSCRIBE_PLACEHOLDER, claim, enqueue, find,
-    list, renew, requeue_failed, settle,
+    Claim, EmailKind, NewEmail, Outcome, Status, UNSUBSCRIBE_PLACEHOLDER, cancel_scheduled, claim,
+    enqueue, enqueue_scheduled, find, list, renew, requeue_failed, settle,
 };
 pub use preferences::{
     find as find_preference, find_by_token as find_preference_by_token, unsubscribe,
@@ -92,6 +97,7 @@ pub async fn send_test_email(settings: &EmailSettings, to: &str) -> Result<Strin
         created_at: now,
         updated_at: now,
         sent_at: None,
+        reference: None,
     };
     let message = build_message(&from, &row, None).map_err(|e| format!("--to: {e}"))?;
     transport.send_explained(&message).await

@@ -104,6 +104,44 @@ impl Status {
 /// of the event that causes it: the event and its e-mail commit together, and
 /// the sender delivers it once committed.
 pub async fn enqueue(db: &impl ConnectionTrait, msg: NewEmail) -> Result<(), DbErr> {
+    insert(db, msg, Utc::now(), None).await
+}
+
+/// Like [`enqueue`], for a message not to be sent before `not_before` (a
+/// reminder), tagged with `reference` (`placement:<id>`) so that the event
+/// that makes it pointless cancels it with [`cancel_scheduled`].
+pub async fn enqueue_scheduled(
+    db: &impl ConnectionTrait,
+    msg: NewEmail,
+    not_before: DateTime<Utc>,
+    reference: &str,
+) -> Result<(), DbErr> {
+    insert(db, msg, not_before, Some(reference.to_owned())).await
+}
+
+/// Drops the still-queued messages of `kind` tagged `reference`, in the
+/// caller's transaction (a proposal answered before its reminder). A message
+/// already being sent or sent stays. Returns how many were dropped.
+pub async fn cancel_scheduled(
+    db: &impl ConnectionTrait,
+    reference: &str,
+    kind: EmailKind,
+) -> Result<u64, DbErr> {
+    let result = email_outbox::Entity::delete_many()
+        .filter(Column::Reference.eq(reference))
+        .filter(Column::Kind.eq(kind.as_str()))
+        .filter(Column::Status.eq(Status::Queued.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    msg: NewEmail,
+    not_before: DateTime<Utc>,
+    reference: Option<String>,
+) -> Result<(), DbErr> {
     let now = Utc::now();
     let model = email_outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -115,13 +153,14 @@ pub async fn enqueue(db: &impl ConnectionTrait, msg: NewEmail) -> Result<(), DbE
         essential: Set(msg.kind.is_essential()),
         status: Set(Status::Queued.as_str().to_owned()),
         attempts: Set(0),
-        next_attempt_at: Set(now),
+        next_attempt_at: Set(not_before),
         locked_until: Set(None),
         claim_token: Set(None),
         last_error: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         sent_at: Set(None),
+        reference: Set(reference),
     };
     email_outbox::Entity::insert(model)
         .exec_without_returning(db)

@@ -244,6 +244,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             sent_at: None,
+            reference: None,
         };
         let message = build_message(&from, &row, Some("https://t.fr/u?token=abc")).unwrap();
         let raw = String::from_utf8(message.formatted()).unwrap();

@@ -534,6 +534,65 @@ email_test!(
     }
 );
 
+email_test!(
+    async fn a_scheduled_reminder_waits_for_its_time_and_an_answer_cancels_it(backend: Backend) {
+        let smtp = SmtpServer::start().await;
+        let app = TestApp::spawn_with(backend, |s| mail_to(s, &smtp)).await;
+        let p = placement();
+        let reference = format!("placement:{}", p.placement_id);
+        let tutor = unique_address("reminded");
+        email::enqueue_scheduled(
+            &app.db,
+            Email::proposal_reminder(BASE_URL, &tutor, &p),
+            Utc::now() + chrono::Duration::hours(1),
+            &reference,
+        )
+        .await
+        .unwrap();
+        // Enqueued after the reminder but due now: its delivery shows the
+        // sender has looked at the reminder and left it for later.
+        let school = unique_address("school");
+        email::enqueue(&app.db, Email::placement_confirmed(BASE_URL, &school, &p))
+            .await
+            .unwrap();
+        row_with_status(&app, &school, "placement_confirmed", "sent").await;
+        let reminder = outbox_row(&app, &tutor, "proposal_reminder").await.unwrap();
+        assert_eq!((reminder.status.as_str(), reminder.attempts), ("queued", 0));
+
+        // The proposal is answered: the reminder goes with the same commit.
+        let txn = app.db.begin().await.unwrap();
+        let dropped = email::cancel_scheduled(&txn, &reference, email::EmailKind::ProposalReminder)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!(dropped, 1);
+        assert!(
+            outbox_row(&app, &tutor, "proposal_reminder")
+                .await
+                .is_none()
+        );
+
+        // A reminder whose time has come goes out, and then cannot be cancelled.
+        email::enqueue_scheduled(
+            &app.db,
+            Email::proposal_reminder(BASE_URL, &tutor, &p),
+            Utc::now() - chrono::Duration::seconds(1),
+            &reference,
+        )
+        .await
+        .unwrap();
+        row_with_status(&app, &tutor, "proposal_reminder", "sent").await;
+        let dropped =
+            email::cancel_scheduled(&app.db, &reference, email::EmailKind::ProposalReminder)
+                .await
+                .unwrap();
+        assert_eq!(dropped, 0);
+        let received = smtp.wait_for(2).await;
+        assert_eq!(received.len(), 2);
+        assert_eq!(received[1].to, vec![tutor.clone()]);
+    }
+);
+
 #[tokio::test]
 async fn send_test_email_explains_what_to_fix() {
     let mut settings = Settings::defaults().unwrap().email;
