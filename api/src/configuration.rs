@@ -87,7 +87,9 @@ pub struct EmailSettings {
     pub smtp_url: Option<SecretString>,
     /// Sender mailbox, `Name <address>` or a bare address.
     pub from: String,
-    /// Where links in messages point (no trailing slash needed).
+    /// The public origin links in messages point to: web pages
+    /// (`/invitation?token=`, `/placements/{id}`, `/pairings/{id}`) and the
+    /// API under `/v1` (unsubscribe links), as behind one reverse proxy.
     pub public_base_url: String,
     /// Folder of the `.eml` files written without an SMTP server.
     pub outbox_dir: PathBuf,
