@@ -504,9 +504,34 @@ pub async fn patch(
         .validate()
         .map_err(|e| ApiError::Validation(flatten(&e)))?;
     let data = offer_data(&state, &merged).await?;
+    seats_still_cover_placements(&state, existing.id, &data).await?;
     let updated = offers::update(&state.db, existing, &data).await?;
     state.search.upsert(&updated);
     Ok(HttpResponse::Ok().json(OfferOut::from(updated)))
+}
+
+/// A company may change its weeks and seats, but never below the seats its
+/// proposed, accepted or confirmed placements hold.
+async fn seats_still_cover_placements(
+    state: &AppState,
+    offer_id: Uuid,
+    data: &OfferData,
+) -> Result<(), ApiError> {
+    let weeks: Vec<String> = offers::week_names(&state.db, offer_id).await?;
+    let held = crate::store::placements::held_seats(&state.db, &[offer_id], &weeks).await?;
+    for ((_, week), n) in held {
+        let seats = data
+            .weeks
+            .iter()
+            .find(|(w, _)| w.to_string() == week)
+            .map_or(0, |(_, s)| *s);
+        if seats < n {
+            return Err(ApiError::Conflict(format!(
+                "{n} seat(s) of {week} are held by placements; decline them before lowering the seats"
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub async fn archive(
@@ -516,6 +541,16 @@ pub async fn archive(
 ) -> Result<HttpResponse, ApiError> {
     let org = company(&caller)?;
     let id = id.into_inner();
+    if offers::find(&state.db, org, id).await?.is_some() {
+        let weeks = offers::week_names(&state.db, id).await?;
+        let held = crate::store::placements::held_seats(&state.db, &[id], &weeks).await?;
+        if held.values().any(|n| *n > 0) {
+            return Err(ApiError::Conflict(
+                "placements still hold seats on this offer; decline them before archiving it"
+                    .into(),
+            ));
+        }
+    }
     let at = offers::archive(&state.db, org, id)
         .await?
         .ok_or_else(|| ApiError::not_found("offer"))?;
@@ -553,6 +588,7 @@ pub async fn upsert_external(
     // attempt finds the row and updates it.
     for _ in 0..2 {
         if let Some(existing) = offers::find_by_remote_id(&state.db, org, &remote_id).await? {
+            seats_still_cover_placements(&state, existing.id, &data).await?;
             let record = offers::update(&state.db, existing, &data).await?;
             state.search.upsert(&record);
             return Ok(HttpResponse::Ok().json(OfferOut::from(record)));

@@ -253,3 +253,14 @@ pub async fn archive(
         .await?;
     Ok((result.rows_affected == 1).then_some(now))
 }
+
+/// The ISO weeks an offer currently lists.
+pub async fn week_names(db: &impl ConnectionTrait, offer_id: Uuid) -> Result<Vec<String>, DbErr> {
+    Ok(offer_week::Entity::find()
+        .filter(offer_week::Column::OfferId.eq(offer_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| w.week)
+        .collect())
+}

@@ -676,3 +676,48 @@ async fn the_last_seat_is_never_oversold_by_concurrent_runs_and_confirmations() 
         .unwrap();
     assert!(holding <= 1);
 }
+
+db_test!(
+    async fn an_offer_keeps_the_seats_its_placements_hold(app: TestApp) {
+        let admin = app.admin().await;
+        let company = app.company(&admin).await;
+        let school = rep_plus_school(&app, &admin).await;
+        let created = app
+            .post("/v1/offers", Some(&company.token), &offer("93066", 2))
+            .await
+            .expect(201);
+        let path = format!("/v1/offers/{}", created["id"].as_str().unwrap());
+        let ids = pupils(&app, &school, 2, "3J").await;
+        let r = app
+            .post(
+                "/v1/match-requests",
+                Some(&school.token),
+                &json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": ids}),
+            )
+            .await
+            .expect(202);
+        let done = wait_done(&app, &school, r["id"].as_str().unwrap()).await;
+        assert_eq!(done["proposals"].as_array().unwrap().len(), 2);
+
+        let fewer = json!({"weeks": [{"week": WEEK, "seats": 1}]});
+        let refused = app.patch(&path, Some(&company.token), &fewer).await;
+        assert_eq!(refused.status.as_u16(), 409, "{}", refused.text);
+        let moved = json!({"weeks": [{"week": "2027-W04", "seats": 2}]});
+        app.patch(&path, Some(&company.token), &moved)
+            .await
+            .expect(409);
+        app.delete(&path, Some(&company.token)).await.expect(409);
+
+        let placement = done["proposals"][0]["placement_id"].as_str().unwrap();
+        app.post(
+            &format!("/v1/placements/{placement}/decline"),
+            Some(&company.token),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+        app.patch(&path, Some(&company.token), &fewer)
+            .await
+            .expect(200);
+    }
+);
