@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::email_outbox::{self, Column};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use std::time::Duration;
@@ -186,6 +186,33 @@ pub async fn claim(
     limit: u64,
 ) -> Result<Claim, DbErr> {
     let token = Uuid::now_v7();
+    // Most polls find nothing: a read says so without taking SQLite's write
+    // lock or writing a PostgreSQL row version.
+    let due = Condition::any()
+        .add(
+            Condition::all()
+                .add(Column::Status.eq(Status::Queued.as_str()))
+                .add(Column::NextAttemptAt.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(Column::Status.eq(Status::Sending.as_str()))
+                .add(Column::LockedUntil.lte(now)),
+        );
+    let any_due = email_outbox::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(due)
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    if any_due.is_none() {
+        return Ok(Claim {
+            token,
+            messages: Vec::new(),
+        });
+    }
     let lease_end = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
     let backend = db.get_database_backend();
     let sql = match backend {
