@@ -48,6 +48,9 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Benchmarks of the matching engine and of the offer search.
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,8 +88,19 @@ impl Cli {
     }
 
     pub async fn run(self) -> anyhow::Result<()> {
+        let this = match self.command {
+            // Benchmarks read no configuration: they build their own data.
+            Command::Bench(command) => return crate::bench::run(command).await,
+            command => Cli { command, ..self },
+        };
+        this.run_configured().await
+    }
+
+    async fn run_configured(self) -> anyhow::Result<()> {
         let mut settings = self.settings()?;
         match self.command {
+            // Run above, before any configuration file is read.
+            Command::Bench(_) => {}
             Command::Serve { bind } => {
                 if let Some(bind) = bind {
                     settings.server.bind = bind;

@@ -19,7 +19,7 @@ use uuid::Uuid;
 /// Without `TEST_DATABASE_URL` the PostgreSQL run says so and returns.
 #[macro_export]
 macro_rules! db_test {
-    ($(#[$meta:meta])* async fn $name:ident($app:ident: TestApp) $body:block) => {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident: TestApp $(,)?) $body:block) => {
         $(#[$meta])*
         mod $name {
             #[allow(unused_imports)]
