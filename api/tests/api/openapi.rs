@@ -9,13 +9,16 @@
 //!   and those schemas are strict enough that a renamed field or a value of
 //!   another type fails.
 use crate::db_test;
-use crate::helpers::{Member, Response, TestApp, mentor_body, offer_body, siret, workspace_root};
+use crate::helpers::{
+    Member, Response, TestApp, mentor_body, offer_body, reference_dir, siret, workspace_root,
+};
 use entity::college;
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
+use std::time::Duration;
 use uuid::Uuid;
 
 const METHODS: [&str; 8] = [
@@ -371,6 +374,7 @@ fn concrete(path: &str, uai: &str) -> String {
         "/v1/offers/search" => {
             "/v1/offers/search?lat=48.93&lon=2.36&radius_km=5&limit=2".to_owned()
         }
+        "/v1/stats/placements" => "/v1/stats/placements?group_by=priority".to_owned(),
         _ => path,
     }
 }
@@ -378,6 +382,13 @@ fn concrete(path: &str, uai: &str) -> String {
 const PUPILS_CSV: &str = "nom;prénom;date_naissance;classe;parcours\n\
     Martin;Léa;2013-04-02;3e B;générale\n\
     Petit;Hugo;pas une date;3e B;générale\n";
+
+/// The week the matching tests offer seats in and ask for.
+const WEEK: &str = "2027-W03";
+
+fn campaign_body(kind: &str) -> Value {
+    json!({"departement": "093", "kind": kind, "week": WEEK, "deadline": "2030-01-01T00:00:00Z"})
+}
 
 fn pupil_body() -> Value {
     json!({
@@ -421,6 +432,10 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
         ("POST", "/v1/pupils") => pupil_body(),
         ("PATCH", "/v1/pupils/{id}") => json!({"qpv": true}),
         ("POST", "/v1/pupils/import") => json!(PUPILS_CSV),
+        ("POST", "/v1/match-requests") => {
+            json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": [Uuid::new_v4()]})
+        }
+        ("POST", "/v1/campaigns") => campaign_body("stage_3e"),
         _ => panic!("add a sample body for {method} {path} to the contract test"),
     })
 }
@@ -522,6 +537,21 @@ fn the_request_schemas_accept_what_the_tests_send_and_nothing_renamed() {
         ("ApiClientIn", json!({"name": "n"})),
         ("PupilIn", pupil_body()),
         ("PupilPatch", json!({"qpv": true, "birth_date": null})),
+        (
+            "MatchRequestIn",
+            json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": [Uuid::new_v4()],
+                    "radius_km": 20, "seed": 7, "campaign_id": Uuid::new_v4()}),
+        ),
+        (
+            "MatchRequestIn",
+            json!({"kind": "prepa_metiers", "week": WEEK, "week_end": "2027-W05",
+                    "class_name": "3e PM", "pupil_ids": null}),
+        ),
+        (
+            "MatchRequestIn",
+            json!({"kind": "classe_entreprise", "week": WEEK, "class_name": "3F"}),
+        ),
+        ("CampaignIn", campaign_body("classe_entreprise")),
     ];
     for (name, body) in cases {
         let validator = component(name);
@@ -549,6 +579,25 @@ fn the_request_schemas_accept_what_the_tests_send_and_nothing_renamed() {
         ("MentorIn", {
             let mut b = mentor_body();
             b["capacity"] = json!(4);
+            b
+        }),
+        (
+            "MatchRequestIn",
+            json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": [Uuid::new_v4()], "class_name": "3A"}),
+        ),
+        ("MatchRequestIn", json!({"kind": "stage_3e", "week": WEEK})),
+        (
+            "MatchRequestIn",
+            json!({"kind": "classe_entreprise", "week": WEEK, "pupil_ids": [Uuid::new_v4()]}),
+        ),
+        (
+            "MatchRequestIn",
+            json!({"kind": "stage_3e", "week": WEEK, "class_name": "3A", "radius_km": 61}),
+        ),
+        ("CampaignIn", campaign_body("prepa_metiers")),
+        ("CampaignIn", {
+            let mut b = campaign_body("stage_3e");
+            b["deadline"] = json!("demain");
             b
         }),
     ];
@@ -1103,5 +1152,272 @@ db_test!(
             "{}",
             retry.text
         );
+    }
+);
+
+/// A collège of the département with this priority status, and its
+/// position, from the reference data.
+fn college_in(ep: &str, departement: &str) -> (String, Value) {
+    let data = std::fs::read_to_string(reference_dir().join("colleges_fr.csv"))
+        .expect("colleges_fr.csv readable");
+    data.lines()
+        .map(|line| line.split(',').collect::<Vec<_>>())
+        .find(|f| f.len() > 9 && f[5] == departement && f[9] == ep && !f[7].is_empty())
+        .map(|f| {
+            let position = json!({
+                "lat": f[7].parse::<f64>().expect("latitude"),
+                "lon": f[8].parse::<f64>().expect("longitude"),
+            });
+            (f[0].to_owned(), position)
+        })
+        .expect("a collège with this status")
+}
+
+/// Reads `path` until its `status` is final (a match request or a campaign).
+async fn finished(app: &TestApp, token: Option<&str>, path: &str) -> Response {
+    for _ in 0..600 {
+        let response = app.get(path, token).await;
+        assert_eq!(response.status.as_u16(), 200, "{path}: {}", response.text);
+        if matches!(
+            response.body["status"].as_str(),
+            Some("done" | "failed" | "cancelled")
+        ) {
+            return response;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{path} did not finish");
+}
+
+db_test!(
+    async fn matching_placement_and_stats_bodies_match_their_schemas(app: TestApp) {
+        let admin = app.admin().await;
+        let company = app.company(&admin).await;
+        let (uai, position) = college_in("REP+", "093");
+        let school = app.school(&admin, &uai).await;
+        let (admin, company, school) = (
+            Some(admin.as_str()),
+            Some(company.token.as_str()),
+            Some(school.token.as_str()),
+        );
+        // Two seats at the collège, for pupils interested in its sector.
+        let mut offer = offer_body();
+        offer["weeks"] = json!([{"week": WEEK, "seats": 2}]);
+        offer["location"] = position;
+        let offer_id = app.post("/v1/offers", company, &offer).await.expect(201)["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let mut pupils = Vec::new();
+        for (i, class) in ["3A", "3A", "3A", "3B", "3B", "3C"].iter().enumerate() {
+            let pupil = json!({"first_name": format!("Élève{i}"), "last_name": "Contrat",
+                               "birth_date": "2012-03-04", "class_name": class, "interests": ["N"]});
+            let created = app.post("/v1/pupils", school, &pupil).await.expect(201);
+            pupils.push(created["id"].as_str().expect("id").to_owned());
+        }
+
+        // A request by pupils: 202, then polled until the worker is done.
+        let created = app
+            .post(
+                "/v1/match-requests",
+                school,
+                &json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": pupils[..3],
+                        "radius_km": 20, "seed": 7}),
+            )
+            .await;
+        assert_eq!(created.status.as_u16(), 202, "{}", created.text);
+        check_strictly("POST", "/v1/match-requests", &created);
+        let id = created.body["id"].as_str().expect("id").to_owned();
+        assert_eq!(
+            created.headers["location"],
+            format!("/v1/match-requests/{id}").as_str()
+        );
+        let done = finished(&app, school, &format!("/v1/match-requests/{id}")).await;
+        assert_eq!(done.body["status"], "done", "{}", done.text);
+        assert_eq!(done.body["proposals"].as_array().map(Vec::len), Some(2));
+        assert_eq!(done.body["unmatched"][0]["reason"], "capacity_exhausted");
+        assert_eq!(done.body["proposals"][0]["interest_match"], true);
+        check_strictly("GET", "/v1/match-requests/{id}", &done);
+        let placed_pupil = done.body["proposals"][0]["pupil_id"].clone();
+
+        // A placement as each side sees it, through its state machine.
+        let first = done.body["proposals"][0]["placement_id"]
+            .as_str()
+            .expect("id");
+        let second = done.body["proposals"][1]["placement_id"]
+            .as_str()
+            .expect("id");
+        let path = format!("/v1/placements/{first}");
+        let as_school = app.get(&path, school).await;
+        assert!(as_school.body["tier"].is_string(), "{}", as_school.text);
+        check_strictly("GET", "/v1/placements/{id}", &as_school);
+        let as_company = app.get(&path, company).await;
+        assert!(
+            as_company.body["pupil"]["first_name"].is_string(),
+            "{}",
+            as_company.text
+        );
+        assert!(as_company.body.get("pupil_id").is_none());
+        check_strictly("GET", "/v1/placements/{id}", &as_company);
+        for (action, token, expected) in [
+            ("confirm", company, 409),
+            ("accept", company, 403),
+            ("accept", school, 200),
+            ("confirm", company, 200),
+            ("accept", school, 409),
+            ("decline", school, 409),
+        ] {
+            let answer = app
+                .post(&format!("{path}/{action}"), token, &json!({}))
+                .await;
+            assert_eq!(
+                answer.status.as_u16(),
+                expected,
+                "{action}: {}",
+                answer.text
+            );
+            let operation = format!("/v1/placements/{{id}}/{action}");
+            if expected == 200 {
+                check_strictly("POST", &operation, &answer);
+            } else {
+                check("POST", &operation, &answer);
+            }
+        }
+        let declined = app
+            .post(
+                &format!("/v1/placements/{second}/decline"),
+                company,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(declined.body["status"], "declined", "{}", declined.text);
+        check_strictly("POST", "/v1/placements/{id}/decline", &declined);
+        let page = app.get("/v1/placements?limit=1", school).await;
+        assert!(page.body["next_cursor"].is_string(), "{}", page.text);
+        check_strictly("GET", "/v1/placements", &page);
+        let filtered = app
+            .get(
+                &format!(
+                    "/v1/placements?offer_id={offer_id}&match_request_id={id}&status=confirmed"
+                ),
+                company,
+            )
+            .await;
+        assert_eq!(filtered.body["items"].as_array().map(Vec::len), Some(1));
+        check_strictly("GET", "/v1/placements", &filtered);
+
+        let held = app.delete(&format!("/v1/offers/{offer_id}"), company).await;
+        check("DELETE", "/v1/offers/{id}", &held);
+        assert_eq!(held.status.as_u16(), 409, "{}", held.text);
+
+        // A request by class, and the list of requests.
+        let by_class = app
+            .post(
+                "/v1/match-requests",
+                school,
+                &json!({"kind": "stage_3e", "week": WEEK, "class_name": "3b"}),
+            )
+            .await;
+        assert_eq!(by_class.status.as_u16(), 202, "{}", by_class.text);
+        check_strictly("POST", "/v1/match-requests", &by_class);
+        let class_id = by_class.body["id"].as_str().expect("id");
+        let class_done = finished(&app, school, &format!("/v1/match-requests/{class_id}")).await;
+        check_strictly("GET", "/v1/match-requests/{id}", &class_done);
+        let page = app.get("/v1/match-requests?limit=1", school).await;
+        assert!(page.body["next_cursor"].is_string(), "{}", page.text);
+        check_strictly("GET", "/v1/match-requests", &page);
+        let placed = app
+            .post(
+                "/v1/match-requests",
+                school,
+                &json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": [placed_pupil]}),
+            )
+            .await;
+        check("POST", "/v1/match-requests", &placed);
+        assert_eq!(placed.status.as_u16(), 409, "{}", placed.text);
+
+        // A campaign: join, cancel, join again, run.
+        let campaign = app
+            .post("/v1/campaigns", admin, &campaign_body("stage_3e"))
+            .await;
+        assert_eq!(campaign.status.as_u16(), 201, "{}", campaign.text);
+        check_strictly("POST", "/v1/campaigns", &campaign);
+        let campaign_id = campaign.body["id"].as_str().expect("id");
+        let joining = json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": [pupils[5]],
+                             "campaign_id": campaign_id});
+        let waiting = app.post("/v1/match-requests", school, &joining).await;
+        assert_eq!(
+            waiting.body["status"], "waiting_campaign",
+            "{}",
+            waiting.text
+        );
+        check_strictly("POST", "/v1/match-requests", &waiting);
+        let cancel = format!(
+            "/v1/match-requests/{}/cancel",
+            waiting.body["id"].as_str().expect("id")
+        );
+        let cancelled = app.post(&cancel, school, &json!({})).await;
+        assert_eq!(cancelled.body["status"], "cancelled", "{}", cancelled.text);
+        check_strictly("POST", "/v1/match-requests/{id}/cancel", &cancelled);
+        let again = app.post(&cancel, school, &json!({})).await;
+        check("POST", "/v1/match-requests/{id}/cancel", &again);
+        assert_eq!(again.status.as_u16(), 409, "{}", again.text);
+        let joined = app.post("/v1/match-requests", school, &joining).await;
+        assert_eq!(joined.status.as_u16(), 202, "{}", joined.text);
+        let overlapping = app.post("/v1/match-requests", school, &joining).await;
+        check("POST", "/v1/match-requests", &overlapping);
+        assert_eq!(overlapping.status.as_u16(), 409, "{}", overlapping.text);
+        app.post("/v1/campaigns", admin, &campaign_body("classe_entreprise"))
+            .await
+            .expect(201);
+        let page = app.get("/v1/campaigns?limit=1", school).await;
+        assert!(page.body["next_cursor"].is_string(), "{}", page.text);
+        check_strictly("GET", "/v1/campaigns", &page);
+        let campaign_path = format!("/v1/campaigns/{campaign_id}");
+        let open = app.get(&campaign_path, school).await;
+        assert_eq!(open.body["requests"], 2, "{}", open.text);
+        check_strictly("GET", "/v1/campaigns/{id}", &open);
+        // The first offer is full: one more seat for the campaign.
+        offer["weeks"] = json!([{"week": WEEK, "seats": 1}]);
+        app.post("/v1/offers", company, &offer).await.expect(201);
+        let run = app
+            .post(&format!("{campaign_path}/run"), admin, &json!({}))
+            .await;
+        assert_eq!(run.status.as_u16(), 202, "{}", run.text);
+        check_strictly("POST", "/v1/campaigns/{id}/run", &run);
+        let rerun = app
+            .post(&format!("{campaign_path}/run"), admin, &json!({}))
+            .await;
+        check("POST", "/v1/campaigns/{id}/run", &rerun);
+        assert_eq!(rerun.status.as_u16(), 409, "{}", rerun.text);
+        let ran = finished(&app, admin, &campaign_path).await;
+        assert!(ran.body["metrics"]["greedy"].is_object(), "{}", ran.text);
+        check_strictly("GET", "/v1/campaigns/{id}", &ran);
+        let late = app.post("/v1/match-requests", school, &joining).await;
+        check("POST", "/v1/match-requests", &late);
+        assert_eq!(late.status.as_u16(), 409, "{}", late.text);
+        let joined_path = format!(
+            "/v1/match-requests/{}",
+            joined.body["id"].as_str().expect("id")
+        );
+        let joined_done = finished(&app, school, &joined_path).await;
+        assert!(
+            joined_done.body["metrics"]["greedy"].is_object(),
+            "{}",
+            joined_done.text
+        );
+        check_strictly("GET", "/v1/match-requests/{id}", &joined_done);
+
+        for group_by in ["departement", "priority", "kind", "week"] {
+            for token in [admin, school] {
+                let url = format!("/v1/stats/placements?group_by={group_by}");
+                let stats = app.get(&url, token).await;
+                assert!(stats.body["items"][0].is_object(), "{url}: {}", stats.text);
+                check_strictly("GET", "/v1/stats/placements", &stats);
+            }
+        }
+        let unknown = app.get("/v1/stats/placements?group_by=school", admin).await;
+        check("GET", "/v1/stats/placements", &unknown);
+        assert_eq!(unknown.status.as_u16(), 422, "{}", unknown.text);
     }
 );
