@@ -7,6 +7,7 @@ pub mod college;
 pub mod commune;
 pub mod email_outbox;
 pub mod email_preference;
+pub mod mentee;
 pub mod mentor;
 pub mod offer;
 pub mod offer_week;

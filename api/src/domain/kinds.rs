@@ -133,3 +133,27 @@ impl PlacementStatus {
         PlacementStatus::Confirmed,
     ];
 }
+
+wire_enum!(
+    /// Where a mentee stands in life, as the State's reporting counts it.
+    MenteeSituation {
+        Collegien => "collegien",
+        Lyceen => "lyceen",
+        Etudiant => "etudiant",
+        EnInsertion => "en_insertion",
+    }
+);
+
+wire_enum!(
+    /// What a mentee seeks from a mentor: a closed list, so that needs can
+    /// be counted and matched.
+    MenteeNeed {
+        Orientation => "orientation",
+        Scolarite => "scolarite",
+        InsertionProfessionnelle => "insertion_professionnelle",
+        Confiance => "confiance",
+        Reseau => "reseau",
+        Mobilite => "mobilite",
+        OuvertureCulturelle => "ouverture_culturelle",
+    }
+);

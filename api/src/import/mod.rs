@@ -1,6 +1,7 @@
 //! CSV imports sent by people from spreadsheets: UTF-8 or Windows-1252,
 //! `;` or `,`, French or English header names. A bad row is reported with
 //! its number and field and never stops the good ones.
+pub mod mentees;
 pub mod pupils;
 
 use crate::error::{ApiError, FieldError};

@@ -4,6 +4,7 @@ mod api_clients;
 mod auth;
 mod emails;
 mod match_requests;
+mod mentees;
 mod mentors;
 mod offers;
 mod ops;
@@ -112,6 +113,12 @@ pub fn table() -> RouteTable {
         .add(Method::GET, "/v1/mentors/{id}", mentors::get)
         .add(Method::PATCH, "/v1/mentors/{id}", mentors::patch)
         .add(Method::DELETE, "/v1/mentors/{id}", mentors::delete)
+        .add(Method::POST, "/v1/mentees", mentees::create)
+        .add(Method::GET, "/v1/mentees", mentees::list)
+        .add(Method::POST, "/v1/mentees/import", mentees::import_csv)
+        .add(Method::GET, "/v1/mentees/{id}", mentees::get)
+        .add(Method::PATCH, "/v1/mentees/{id}", mentees::patch)
+        .add(Method::DELETE, "/v1/mentees/{id}", mentees::erase)
         .add(Method::POST, "/v1/pupils", pupils::create)
         .add(Method::GET, "/v1/pupils", pupils::list)
         .add(Method::POST, "/v1/pupils/import", pupils::import_csv)

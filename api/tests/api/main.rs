@@ -7,6 +7,7 @@ mod auth;
 mod email;
 mod errors;
 mod matching;
+mod mentees;
 mod mentors;
 mod offers;
 mod openapi;
