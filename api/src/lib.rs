@@ -14,6 +14,7 @@ pub mod extract;
 pub mod import;
 pub mod jobs;
 pub mod metrics;
+pub mod notify;
 pub mod pagination;
 pub mod reference;
 pub mod routes;

@@ -134,6 +134,7 @@ impl Application {
             communes: communes.clone(),
             settings: settings.jobs.clone(),
             worker: format!("{}-{}", std::process::id(), Uuid::now_v7().simple()),
+            public_base_url: settings.email.public_base_url.clone(),
         });
         let state = web::Data::new(AppState {
             jobs: settings.jobs.clone(),

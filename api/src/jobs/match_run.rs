@@ -3,6 +3,7 @@
 //! in one transaction that re-checks every seat it takes.
 use super::JobContext;
 use crate::domain::{IsoWeek, OfferKind, PlacementStatus, PupilStatus, Sector, Track};
+use crate::notify;
 use crate::store::schools::SchoolContext;
 use crate::store::{match_requests, placements, pupils, schools};
 use chrono::Utc;
@@ -13,8 +14,7 @@ use matcher::{
 };
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -296,7 +296,15 @@ fn metrics_json(outcome: &MatchOutcome) -> Value {
         .iter()
         .map(|t| {
             let tm = m.tier(*t);
-            json!({"tier": t.as_str(), "units": tm.units, "matched": tm.matched, "rate": tm.rate})
+            // The matcher reports cost per tier; distance is what people read.
+            let km: Vec<f64> = outcome
+                .assignments
+                .iter()
+                .filter(|a| a.tier == *t)
+                .map(|a| a.distance_km)
+                .collect();
+            let mean_km = (!km.is_empty()).then(|| km.iter().sum::<f64>() / km.len() as f64);
+            json!({"tier": t.as_str(), "units": tm.units, "matched": tm.matched, "rate": tm.rate, "distance_mean_km": mean_km})
         })
         .collect();
     json!({
@@ -441,31 +449,35 @@ async fn commit(
         if claimed.rows_affected != unit.pupils.len() as u64 {
             return Err(RunError::Stale);
         }
-        rows.push(placement::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            match_request_id: Set(request.id),
-            school_id: Set(request.organisation_id),
-            company_id: Set(slot.company_id),
-            offer_id: Set(slot.offer_id),
-            pupil_id: Set(unit.pupil_id),
-            class_name: Set(unit.class_name.clone()),
-            group_size: Set(unit.pupils.len() as i32),
-            kind: Set(kind.clone()),
-            week_start: Set(requests[0].week_start.clone()),
-            week_end: Set(requests[0].week_end.clone()),
-            priority: Set(unit.tier.clone()),
-            distance_km: Set((a.distance_km * 1000.0).round() / 1000.0),
-            interest_match: Set(a.interest_match),
-            status: Set(PlacementStatus::Proposed.as_str().to_owned()),
-            expires_at: Set(expires_at),
-            created_at: Set(now),
-            updated_at: Set(now),
+        rows.push(placement::Model {
+            id: Uuid::now_v7(),
+            match_request_id: request.id,
+            school_id: request.organisation_id,
+            company_id: slot.company_id,
+            offer_id: slot.offer_id,
+            pupil_id: unit.pupil_id,
+            class_name: unit.class_name.clone(),
+            group_size: unit.pupils.len() as i32,
+            kind: kind.clone(),
+            week_start: requests[0].week_start.clone(),
+            week_end: requests[0].week_end.clone(),
+            priority: unit.tier.clone(),
+            distance_km: (a.distance_km * 1000.0).round() / 1000.0,
+            interest_match: a.interest_match,
+            status: PlacementStatus::Proposed.as_str().to_owned(),
+            expires_at,
+            created_at: now,
+            updated_at: now,
         });
     }
     for chunk in rows.chunks(500) {
-        placement::Entity::insert_many(chunk.to_vec())
+        placement::Entity::insert_many(chunk.iter().cloned().map(placement::ActiveModel::from))
             .exec_without_returning(&txn)
             .await?;
+    }
+    let directory = notify::Directory::load(&txn, &rows).await?;
+    for p in &rows {
+        notify::proposed(&txn, &ctx.public_base_url, &directory, p).await?;
     }
     let mut unmatched: Vec<Vec<Value>> = vec![Vec::new(); requests.len()];
     for u in &outcome.unmatched {

@@ -4,6 +4,7 @@
 pub mod match_run;
 
 use crate::configuration::JobSettings;
+use crate::domain::PlacementStatus;
 use crate::reference::CommuneCache;
 use crate::store::{jobs, match_requests, placements};
 use entity::job;
@@ -23,6 +24,8 @@ pub struct JobContext {
     pub communes: CommuneCache,
     pub settings: JobSettings,
     pub worker: String,
+    /// Links in the workflow's e-mails start here.
+    pub public_base_url: String,
 }
 
 /// Starts this process's worker.
@@ -65,6 +68,20 @@ async fn worker(ctx: JobContext) {
 pub async fn maintenance(ctx: &JobContext) -> Result<(), DbErr> {
     let txn = ctx.db.begin().await?;
     let expired = placements::expire_due(&txn).await?;
+    if !expired.is_empty() {
+        let directory = crate::notify::Directory::load(&txn, &expired).await?;
+        for p in &expired {
+            crate::notify::changed(
+                &txn,
+                &ctx.public_base_url,
+                &directory,
+                p,
+                PlacementStatus::Expired,
+                p.expires_at,
+            )
+            .await?;
+        }
+    }
     txn.commit().await?;
     if !expired.is_empty() {
         tracing::info!(count = expired.len(), "placements expired");

@@ -101,11 +101,17 @@ fn summary(r: match_request::Model, proposals: Vec<Proposal>) -> MatchRequestOut
 }
 
 fn reason(p: &placement::Model) -> String {
-    let mut parts = vec![format!(
-        "{} tier",
-        p.priority.replace('_', "+").replace("rep+plus", "REP+")
-    )];
-    parts.push(format!("{:.1} km away", p.distance_km));
+    let tier = match p.priority.as_str() {
+        "rep_plus" => "REP+",
+        "rep" => "REP",
+        "rural" => "rural (FRR)",
+        "qpv" => "QPV",
+        _ => "standard",
+    };
+    let mut parts = vec![
+        format!("{tier} tier"),
+        format!("{:.1} km away", p.distance_km),
+    ];
     if p.interest_match {
         parts.push("in a sector of interest".into());
     }

@@ -3,6 +3,7 @@
 use crate::domain::{PlacementStatus, Role};
 use crate::error::{ApiError, FieldError};
 use crate::extract::Caller;
+use crate::notify;
 use crate::pagination::{PageQuery, Paginated};
 use crate::startup::AppState;
 use crate::store::placements::{self, PlacementFilter, Viewer};
@@ -273,6 +274,17 @@ async fn act(
             "the placement changed meanwhile; read it again".into(),
         ));
     }
+    let directory = notify::Directory::load(&txn, std::slice::from_ref(&current)).await?;
+    let expires_at = new_expiry.unwrap_or(current.expires_at);
+    notify::changed(
+        &txn,
+        &state.email.public_base_url,
+        &directory,
+        &current,
+        to,
+        expires_at,
+    )
+    .await?;
     txn.commit().await?;
     let updated = placements::find(&state.db, viewer, id)
         .await?

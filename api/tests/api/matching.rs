@@ -721,3 +721,89 @@ db_test!(
             .expect(200);
     }
 );
+
+db_test!(
+    async fn each_placement_event_writes_its_email_without_naming_the_pupil(app: TestApp) {
+        use entity::email_outbox;
+        let admin = app.admin().await;
+        let company = app.company(&admin).await;
+        let school = rep_plus_school(&app, &admin).await;
+        app.post("/v1/offers", Some(&company.token), &offer("93066", 1))
+            .await
+            .expect(201);
+        let ids = pupils(&app, &school, 1, "3K").await;
+        let r = app
+            .post(
+                "/v1/match-requests",
+                Some(&school.token),
+                &json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": ids}),
+            )
+            .await
+            .expect(202);
+        let done = wait_done(&app, &school, r["id"].as_str().unwrap()).await;
+        let placement = done["proposals"][0]["placement_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let kinds = |to: &'static str| {
+            let db = app.db.clone();
+            async move {
+                email_outbox::Entity::find()
+                    .filter(email_outbox::Column::Recipient.eq(to))
+                    .all(&db)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|m| m.kind)
+                    .collect::<Vec<_>>()
+            }
+        };
+        // The offer body's tutor.
+        assert!(
+            kinds("camille.martin@example.fr")
+                .await
+                .contains(&"placement_proposed".to_owned())
+        );
+        let school_email: &'static str = Box::leak(school.email.clone().into_boxed_str());
+        assert!(
+            kinds(school_email)
+                .await
+                .contains(&"proposal_reminder".to_owned()),
+            "a reminder is scheduled"
+        );
+
+        app.post(
+            &format!("/v1/placements/{placement}/accept"),
+            Some(&school.token),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+        let after_accept = kinds(school_email).await;
+        assert!(after_accept.contains(&"placement_accepted".to_owned()));
+        assert!(
+            !after_accept.contains(&"proposal_reminder".to_owned()),
+            "the answered reminder is dropped"
+        );
+        app.post(
+            &format!("/v1/placements/{placement}/confirm"),
+            Some(&company.token),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+        assert!(
+            kinds(school_email)
+                .await
+                .contains(&"placement_confirmed".to_owned())
+        );
+
+        for m in email_outbox::Entity::find().all(&app.db).await.unwrap() {
+            assert!(
+                !m.text_body.contains("Élève0") && !m.html_body.contains("Élève0"),
+                "pupil named in {}",
+                m.kind
+            );
+        }
+    }
+);

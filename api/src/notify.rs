@@ -1,0 +1,197 @@
+//! The e-mails of the placement workflow, written to the outbox in the
+//! transaction of their event. Pupils are named by class only: no personal
+//! data of a minor ever sits in the outbox.
+use crate::domain::PlacementStatus;
+use crate::email::{self, Email, EmailKind, PlacementMail};
+use chrono::{DateTime, Duration, Utc};
+use entity::{college, offer, organisation, placement, user};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Reminders go out this long before a proposal lapses.
+const REMINDER_BEFORE: Duration = Duration::days(2);
+
+/// Names and addresses the messages of a batch of placements need, read
+/// once for the batch.
+pub struct Directory {
+    offers: HashMap<Uuid, offer::Model>,
+    organisations: HashMap<Uuid, String>,
+    school_names: HashMap<Uuid, String>,
+    school_emails: HashMap<Uuid, Vec<String>>,
+}
+
+impl Directory {
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        placements: &[placement::Model],
+    ) -> Result<Self, DbErr> {
+        let offer_ids: Vec<Uuid> = placements.iter().map(|p| p.offer_id).collect();
+        let org_ids: Vec<Uuid> = placements
+            .iter()
+            .flat_map(|p| [p.company_id, p.school_id])
+            .collect();
+        let offers = offer::Entity::find()
+            .filter(offer::Column::Id.is_in(offer_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        let orgs = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(org_ids.clone()))
+            .all(db)
+            .await?;
+        let uais: Vec<String> = orgs.iter().filter_map(|o| o.uai.clone()).collect();
+        let colleges: HashMap<String, String> = college::Entity::find()
+            .filter(college::Column::Uai.is_in(uais))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.uai, c.name))
+            .collect();
+        let school_names = orgs
+            .iter()
+            .filter_map(|o| {
+                o.uai
+                    .as_ref()
+                    .map(|u| (o.id, colleges.get(u).cloned().unwrap_or(o.name.clone())))
+            })
+            .collect();
+        let mut school_emails: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for u in user::Entity::find()
+            .filter(user::Column::OrganisationId.is_in(org_ids))
+            .filter(user::Column::Role.eq("school"))
+            .filter(user::Column::PasswordHash.is_not_null())
+            .all(db)
+            .await?
+        {
+            if let Some(org) = u.organisation_id {
+                school_emails.entry(org).or_default().push(u.email);
+            }
+        }
+        Ok(Self {
+            offers,
+            organisations: orgs.into_iter().map(|o| (o.id, o.name)).collect(),
+            school_names,
+            school_emails,
+        })
+    }
+
+    fn with_mail<R>(
+        &self,
+        p: &placement::Model,
+        expires_at: Option<DateTime<Utc>>,
+        f: impl FnOnce(&PlacementMail<'_>) -> R,
+    ) -> R {
+        let group = p.class_name.as_deref().map(|c| {
+            if p.pupil_id.is_some() {
+                format!("un(e) élève de {c}")
+            } else {
+                format!("{c}, {} élèves", p.group_size)
+            }
+        });
+        let mail = PlacementMail {
+            placement_id: p.id,
+            offer_title: self
+                .offers
+                .get(&p.offer_id)
+                .map_or("", |o| o.title.as_str()),
+            company_name: self
+                .organisations
+                .get(&p.company_id)
+                .map_or("", String::as_str),
+            school_name: self
+                .school_names
+                .get(&p.school_id)
+                .map_or("", String::as_str),
+            week: &p.week_start,
+            pupil: group.as_deref(),
+            expires_at,
+        };
+        f(&mail)
+    }
+
+    fn tutor(&self, p: &placement::Model) -> Option<&str> {
+        self.offers.get(&p.offer_id).map(|o| o.tutor_email.as_str())
+    }
+
+    fn school(&self, p: &placement::Model) -> &[String] {
+        self.school_emails
+            .get(&p.school_id)
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+fn reference(p: &placement::Model) -> String {
+    format!("placement:{}", p.id)
+}
+
+/// A new proposal: the tutor hears of it, and the school is reminded two
+/// days before it lapses unless it answers first.
+pub async fn proposed(
+    db: &impl ConnectionTrait,
+    base_url: &str,
+    dir: &Directory,
+    p: &placement::Model,
+) -> Result<(), DbErr> {
+    if let Some(tutor) = dir.tutor(p) {
+        let msg = dir.with_mail(p, Some(p.expires_at), |m| {
+            Email::placement_proposed(base_url, tutor, m)
+        });
+        email::enqueue(db, msg).await?;
+    }
+    remind(db, base_url, dir, p, dir.school(p).to_vec(), p.expires_at).await
+}
+
+async fn remind(
+    db: &impl ConnectionTrait,
+    base_url: &str,
+    dir: &Directory,
+    p: &placement::Model,
+    to: Vec<String>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let at = expires_at - REMINDER_BEFORE;
+    if at <= Utc::now() {
+        return Ok(());
+    }
+    for address in to {
+        let msg = dir.with_mail(p, Some(expires_at), |m| {
+            Email::proposal_reminder(base_url, &address, m)
+        });
+        email::enqueue_scheduled(db, msg, at, &reference(p)).await?;
+    }
+    Ok(())
+}
+
+/// A placement moved to `to`: the school hears of it; pending reminders are
+/// dropped, and after an acceptance the tutor is reminded to confirm.
+pub async fn changed(
+    db: &impl ConnectionTrait,
+    base_url: &str,
+    dir: &Directory,
+    p: &placement::Model,
+    to: PlacementStatus,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    email::cancel_scheduled(db, &reference(p), EmailKind::ProposalReminder).await?;
+    for address in dir.school(p) {
+        let msg = dir.with_mail(p, None, |m| match to {
+            PlacementStatus::Accepted => Some(Email::placement_accepted(base_url, address, m)),
+            PlacementStatus::Confirmed => Some(Email::placement_confirmed(base_url, address, m)),
+            PlacementStatus::Declined => Some(Email::placement_declined(base_url, address, m)),
+            PlacementStatus::Expired => Some(Email::placement_expired(base_url, address, m)),
+            _ => None,
+        });
+        if let Some(msg) = msg {
+            email::enqueue(db, msg).await?;
+        }
+    }
+    if to == PlacementStatus::Accepted
+        && let Some(tutor) = dir.tutor(p)
+    {
+        remind(db, base_url, dir, p, vec![tutor.to_owned()], expires_at).await?;
+    }
+    Ok(())
+}
