@@ -48,6 +48,9 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Seed two départements on a fresh SQLite database through the API,
+    /// run a campaign in each and report exact engine vs greedy baseline.
+    Demo(crate::demo::DemoArgs),
     /// Benchmarks of the matching engine and of the offer search.
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
@@ -87,6 +90,15 @@ impl Cli {
         Ok(settings)
     }
 
+    /// The log filter when `RUST_LOG` is unset: the demo's report and
+    /// progress bars are not to drown in request logs.
+    pub fn default_log_filter(&self) -> &'static str {
+        match self.command {
+            Command::Demo(_) => "warn",
+            _ => "info,sqlx=warn,sea_orm=warn",
+        }
+    }
+
     pub async fn run(self) -> anyhow::Result<()> {
         let this = match self.command {
             // Benchmarks read no configuration: they build their own data.
@@ -97,10 +109,15 @@ impl Cli {
     }
 
     async fn run_configured(self) -> anyhow::Result<()> {
+        if let Command::Demo(args) = &self.command {
+            let report = crate::demo::run(args, self.database_url.as_deref()).await?;
+            println!("{report}");
+            return Ok(());
+        }
         let mut settings = self.settings()?;
         match self.command {
             // Run above, before any configuration file is read.
-            Command::Bench(_) => {}
+            Command::Demo(_) | Command::Bench(_) => {}
             Command::Serve { bind } => {
                 if let Some(bind) = bind {
                     settings.server.bind = bind;

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod configuration;
+pub mod demo;
 pub mod domain;
 pub mod email;
 pub mod error;

@@ -3,7 +3,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = api::cli::Cli::parse();
-    api::telemetry::init("info,sqlx=warn,sea_orm=warn");
+    api::telemetry::init(cli.default_log_filter());
     match cli.run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod demo;
 mod email;
 mod errors;
 mod matching;
