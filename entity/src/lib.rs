@@ -12,6 +12,8 @@ pub mod mentor;
 pub mod offer;
 pub mod offer_week;
 pub mod organisation;
+pub mod pairing;
+pub mod pairing_event;
 pub mod refresh_token;
 pub mod setting;
 pub mod user;

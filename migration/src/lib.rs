@@ -15,6 +15,7 @@ mod m20261128_000201_create_email_outbox;
 mod m20261128_000202_create_email_preferences;
 mod m20261128_000203_add_email_outbox_reference;
 mod m20261128_000301_create_mentees;
+mod m20261128_000302_create_pairings;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000202_create_email_preferences::Migration),
             Box::new(m20261128_000203_add_email_outbox_reference::Migration),
             Box::new(m20261128_000301_create_mentees::Migration),
+            Box::new(m20261128_000302_create_pairings::Migration),
         ]
     }
 }

@@ -157,3 +157,50 @@ wire_enum!(
         OuvertureCulturelle => "ouverture_culturelle",
     }
 );
+
+wire_enum!(
+    /// `draft → proposed → active → (paused ↔ active) → ended`, and
+    /// `proposed → declined`; a draft may also be discarded (declined).
+    PairingStatus {
+        Draft => "draft",
+        Proposed => "proposed",
+        Active => "active",
+        Paused => "paused",
+        Ended => "ended",
+        Declined => "declined",
+    }
+);
+
+impl PairingStatus {
+    /// The statuses this one may move to.
+    pub fn next(self) -> &'static [PairingStatus] {
+        use PairingStatus::*;
+        match self {
+            Draft => &[Proposed, Declined],
+            Proposed => &[Active, Declined],
+            Active => &[Paused, Ended],
+            Paused => &[Active, Ended],
+            Ended | Declined => &[],
+        }
+    }
+
+    /// Open pairings hold their mentee (one open pairing per mentee).
+    pub fn is_open(self) -> bool {
+        !matches!(self, PairingStatus::Ended | PairingStatus::Declined)
+    }
+
+    /// The statuses that take one of the mentor's places.
+    pub const HOLDING: [PairingStatus; 2] = [PairingStatus::Active, PairingStatus::Paused];
+}
+
+wire_enum!(
+    /// Why a pairing ended, as reported to the State.
+    EndReason {
+        Completed => "completed",
+        MenteeWithdrew => "mentee_withdrew",
+        MentorWithdrew => "mentor_withdrew",
+        NoContact => "no_contact",
+        Moved => "moved",
+        Other => "other",
+    }
+);

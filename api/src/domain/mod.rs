@@ -13,8 +13,8 @@ pub use geo::{Location, distance_km, inside_france};
 pub use identifiers::{InseeCode, Siret, Uai};
 pub use iso_week::IsoWeek;
 pub use kinds::{
-    MenteeNeed, MenteeSituation, MentorStatus, OfferKind, OfferStatus, OrganisationKind,
-    PlacementStatus, PupilStatus, Role, Track,
+    EndReason, MenteeNeed, MenteeSituation, MentorStatus, OfferKind, OfferStatus,
+    OrganisationKind, PairingStatus, PlacementStatus, PupilStatus, Role, Track,
 };
 pub use priority::{Priority, PrioritySources, priority_of};
 pub use sector::{SECTORS, Sector};

@@ -7,6 +7,7 @@ use crate::import::{self, ImportReport};
 use crate::pagination::{PageQuery, Paginated};
 use crate::startup::AppState;
 use crate::store::mentees::{self, Lookup, MenteeData, MenteeFilter, RawMentee};
+use crate::store::pairings;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::mentee;
@@ -306,8 +307,8 @@ pub async fn patch(
     Ok(HttpResponse::Ok().json(MenteeOut::from(updated)))
 }
 
-/// Erases the mentee (GDPR): personal fields are emptied everywhere; the
-/// anonymous record stays for the structure's statistics.
+/// Erases the mentee (GDPR): personal fields are emptied everywhere, open
+/// pairings close; the anonymous records stay for the statistics.
 pub async fn erase(
     state: web::Data<AppState>,
     caller: Caller,
@@ -315,7 +316,11 @@ pub async fn erase(
 ) -> Result<HttpResponse, ApiError> {
     let org = structure_of(&caller)?;
     let txn = state.db.begin().await?;
-    let erased = mentees::erase(&txn, org, id.into_inner()).await?;
+    let id = id.into_inner();
+    let erased = mentees::erase(&txn, org, id).await?;
+    if erased {
+        pairings::forget_mentee(&txn, id, Some(caller.id), Utc::now().date_naive()).await?;
+    }
     txn.commit().await?;
     if erased {
         Ok(HttpResponse::NoContent().finish())

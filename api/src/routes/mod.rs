@@ -9,6 +9,7 @@ mod mentors;
 mod offers;
 mod ops;
 mod organisations;
+mod pairings;
 mod placements;
 pub(crate) mod pupils;
 mod reference;
@@ -119,6 +120,10 @@ pub fn table() -> RouteTable {
         .add(Method::GET, "/v1/mentees/{id}", mentees::get)
         .add(Method::PATCH, "/v1/mentees/{id}", mentees::patch)
         .add(Method::DELETE, "/v1/mentees/{id}", mentees::erase)
+        .add(Method::POST, "/v1/pairings", pairings::create)
+        .add(Method::GET, "/v1/pairings", pairings::list)
+        .add(Method::GET, "/v1/pairings/{id}", pairings::get)
+        .add(Method::PATCH, "/v1/pairings/{id}", pairings::patch)
         .add(Method::POST, "/v1/pupils", pupils::create)
         .add(Method::GET, "/v1/pupils", pupils::list)
         .add(Method::POST, "/v1/pupils/import", pupils::import_csv)

@@ -8,6 +8,7 @@ pub mod mentees;
 pub mod mentors;
 pub mod offers;
 pub mod organisations;
+pub mod pairings;
 pub mod placements;
 pub mod pupils;
 pub mod reference;

@@ -13,5 +13,6 @@ mod mentors;
 mod offers;
 mod openapi;
 mod organisations;
+mod pairings;
 mod reference;
 mod search;

@@ -18,11 +18,11 @@ const FRR_COMMUNE: &str = "23096";
 /// Saint-Denis: not FRR.
 const URBAN_COMMUNE: &str = "93066";
 
-fn year() -> i32 {
+pub fn year() -> i32 {
     chrono::Utc::now().year()
 }
 
-fn mentee(first: &str, last: &str) -> Value {
+pub fn mentee(first: &str, last: &str) -> Value {
     json!({
         "first_name": first,
         "last_name": last,
@@ -347,7 +347,7 @@ db_test!(
 
 /// Where `needle` (ASCII, case-insensitive) appears in any column of any row
 /// of any table, as `table.column`.
-async fn search_database(app: &TestApp, needle: &str) -> Vec<String> {
+pub async fn search_database(app: &TestApp, needle: &str) -> Vec<String> {
     assert!(needle.is_ascii() && !needle.contains('\''));
     let db = &app.db;
     let backend = db.get_database_backend();
