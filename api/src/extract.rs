@@ -55,12 +55,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         if inner.is_data() {
             let message = strip_position(&inner.to_string());
             let mut field = if path == "." { String::new() } else { path };
-            // serde names a missing or unknown field in its message, not in
-            // the path (which stops at the enclosing object).
+            // serde names a missing or unknown field in its message; the path
+            // stops at the enclosing object, except for an unknown key that
+            // serde_path_to_error captured before the error (then it ends with it).
             if let Some(name) = ["missing field `", "unknown field `"]
                 .iter()
                 .find_map(|p| message.strip_prefix(p))
                 .and_then(|rest| rest.split('`').next())
+                && field != name
+                && !field.ends_with(&format!(".{name}"))
             {
                 field = if field.is_empty() {
                     name.to_owned()

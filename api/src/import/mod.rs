@@ -53,18 +53,30 @@ pub async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
 }
 
 /// The file as text: UTF-8 (with or without BOM) or Windows-1252. Text with
-/// C1 control characters once decoded is neither, and is refused.
+/// C1 control characters once decoded is neither, and is refused; so is text
+/// with NUL or other C0 controls (a UTF-16 export without BOM is valid UTF-8
+/// full of NULs, which PostgreSQL cannot store).
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ApiError> {
+    let not_text = || {
+        ApiError::field(
+            "file",
+            "the file is neither UTF-8 nor Windows-1252 text; export it again as CSV UTF-8",
+        )
+    };
+    let control = |c: char| c < ' ' && !matches!(c, '\t' | '\n' | '\r');
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(text) = std::str::from_utf8(bytes) {
+        if text.bytes().any(|b| control(b as char)) {
+            return Err(not_text());
+        }
         return Ok(Cow::Borrowed(text));
     }
     let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-    if text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
-        return Err(ApiError::field(
-            "file",
-            "the file is neither UTF-8 nor Windows-1252 text; export it again as CSV UTF-8",
-        ));
+    if text
+        .chars()
+        .any(|c| control(c) || ('\u{80}'..='\u{9f}').contains(&c))
+    {
+        return Err(not_text());
     }
     Ok(text)
 }
@@ -166,6 +178,9 @@ mod tests {
         assert_eq!(decode(b"\xEF\xBB\xBFnom;pr\xC3\xA9nom").unwrap(), "nom;prénom");
         assert_eq!(decode(b"nom;pr\xE9nom").unwrap(), "nom;prénom");
         assert!(decode(b"nom;\x81\x8d").is_err());
+        assert!(decode(b"n\0o\0m\0;\0").is_err());
+        assert!(decode(b"nom;pr\xE9nom\0").is_err());
+        assert_eq!(decode(b"nom;\tx\r\n").unwrap(), "nom;\tx\r\n");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::reference::CommuneCache;
 use crate::store::pupils::{self, PupilData};
 use crate::store::schools::SchoolContext;
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Accepted columns; the README and openapi.yaml list the same.
 pub const COLUMNS: &[Column] = &[
@@ -79,9 +79,18 @@ fn parse_row(
             fail(name, "required".into());
         }
     }
-    let birth_date = columns
-        .get(record, "birth_date")
-        .and_then(|v| parse_date(v).map_err(|m| fail("birth_date", m)).ok());
+    let birth_date = columns.get(record, "birth_date").and_then(|v| {
+        parse_date(v)
+            .and_then(|d| {
+                if pupils::plausible_birth_date(d) {
+                    Ok(d)
+                } else {
+                    Err(format!("'{v}' is not a plausible birth date"))
+                }
+            })
+            .map_err(|m| fail("birth_date", m))
+            .ok()
+    });
     if birth_date.is_none() && external_id.is_none() && columns.get(record, "birth_date").is_none() {
         fail("birth_date", "required unless the row has an external_id".into());
     }
@@ -163,6 +172,7 @@ pub async fn import(
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut batch: Vec<PupilData> = Vec::with_capacity(BATCH);
     let txn = db.begin().await?;
+    let mut known = pupils::identities(&txn, school.organisation_id).await?;
     let mut record = csv::StringRecord::new();
     let mut row = 1u64;
     loop {
@@ -208,10 +218,10 @@ pub async fn import(
         seen.insert(identity, row);
         batch.push(data);
         if batch.len() == BATCH {
-            flush(&txn, school, &mut batch, dry_run, &mut report).await?;
+            flush(&txn, school, &mut batch, &mut known, dry_run, &mut report).await?;
         }
     }
-    flush(&txn, school, &mut batch, dry_run, &mut report).await?;
+    flush(&txn, school, &mut batch, &mut known, dry_run, &mut report).await?;
     if dry_run {
         txn.rollback().await?;
     } else {
@@ -224,14 +234,14 @@ async fn flush(
     txn: &sea_orm::DatabaseTransaction,
     school: &SchoolContext,
     batch: &mut Vec<PupilData>,
+    known: &mut HashSet<String>,
     dry_run: bool,
     report: &mut ImportReport,
 ) -> Result<(), ApiError> {
-    let created = if dry_run {
-        batch.len() - pupils::existing_identities(txn, school.organisation_id, batch).await?.len()
-    } else {
-        pupils::upsert_many(txn, school.organisation_id, batch).await?
-    };
+    let created = batch.iter().filter(|d| known.insert(d.identity_hash())).count();
+    if !dry_run {
+        pupils::upsert_many(txn, school.organisation_id, batch).await?;
+    }
     report.created += created as u64;
     report.updated += (batch.len() - created) as u64;
     batch.clear();

@@ -135,6 +135,15 @@ async fn pupil_data(
     body: &PupilIn,
 ) -> Result<PupilData, ApiError> {
     let mut errors = Vec::new();
+    for (field, value) in [
+        ("first_name", &body.first_name),
+        ("last_name", &body.last_name),
+        ("class_name", &body.class_name),
+    ] {
+        if value.trim().is_empty() {
+            errors.push(FieldError::new(field, "must not be blank"));
+        }
+    }
     let track = match &body.track {
         Some(t) => Track::parse(t).map_err(|e| errors.push(FieldError::new("track", e.to_string()))).ok(),
         None => Some(Track::Generale),
@@ -162,7 +171,7 @@ async fn pupil_data(
         errors.push(FieldError::new("birth_date", "required unless an external_id identifies the pupil"));
     }
     if let Some(date) = body.birth_date
-        && !(NaiveDate::from_ymd_opt(1990, 1, 1)..=Some(Utc::now().date_naive())).contains(&Some(date))
+        && !pupils::plausible_birth_date(date)
     {
         errors.push(FieldError::new("birth_date", "not a plausible birth date"));
     }

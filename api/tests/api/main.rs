@@ -13,6 +13,7 @@ mod mentors;
 mod offers;
 mod openapi;
 mod organisations;
+mod pupils;
 mod pairings;
 mod reference;
 mod search;
