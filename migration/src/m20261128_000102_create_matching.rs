@@ -129,7 +129,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, cols) in [
-            ("idx_placement_offer", vec![Placement::OfferId, Placement::Status]),
+            (
+                "idx_placement_offer",
+                vec![Placement::OfferId, Placement::Status],
+            ),
             ("idx_placement_school", vec![Placement::SchoolId]),
             ("idx_placement_company", vec![Placement::CompanyId]),
             ("idx_placement_pupil", vec![Placement::PupilId]),
