@@ -107,14 +107,22 @@ fn generate_csv(rows: usize, communes: &[String]) -> Vec<u8> {
             rng.pick(FIRST),
             (b'A' + (i % 12) as u8) as char,
             rng.pick(TRACKS),
-            if rng.next() % 10 == 0 {
+            if rng.next().is_multiple_of(10) {
                 ""
             } else {
                 rng.pick(communes).as_str()
             },
             rng.pick(INTERESTS),
-            if rng.next() % 50 == 0 { "oui" } else { "non" },
-            if rng.next() % 4 == 0 { "oui" } else { "non" },
+            if rng.next().is_multiple_of(50) {
+                "oui"
+            } else {
+                "non"
+            },
+            if rng.next().is_multiple_of(4) {
+                "oui"
+            } else {
+                "non"
+            },
         ));
     }
     out.into_bytes()
