@@ -289,6 +289,10 @@ fn base_settings(database_url: &str) -> Settings {
     // Without an SMTP server the sender writes .eml files: keep them out of the tree.
     settings.email.outbox_dir = std::env::temp_dir().join("tremplin-tests/mail-out");
     settings.jobs.poll_interval_ms = 50;
+    // CI runs tests in parallel on 2 cores: a single SQLite connection may
+    // wait long for its turn without the database being unavailable.
+    settings.database.acquire_timeout_ms = 30_000;
+    settings.database.sqlite_busy_timeout_ms = 30_000;
     settings
 }
 
