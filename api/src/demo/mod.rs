@@ -8,6 +8,8 @@
 //! demo is a client of the API, not a second way into the database. It
 //! reads the database only to draw the map.
 mod client;
+mod names;
+mod plan;
 mod report;
 mod scenario;
 mod seed;
@@ -75,7 +77,12 @@ pub async fn run(args: &DemoArgs, database_url: Option<&str>) -> anyhow::Result<
         .context("database migration failed")?;
     let imported = reference::import_dir(&db, &args.data_dir)
         .await
-        .with_context(|| format!("importing reference data from {}", args.data_dir.display()))?;
+        .with_context(|| {
+            format!(
+                "importing reference data from {} (point --data-dir at the folder of colleges_fr.csv and communes_fr.csv)",
+                args.data_dir.display()
+            )
+        })?;
     step.finish_with_message(format!(
         "Reference data: {} communes, {} collèges",
         imported.communes.imported, imported.colleges.imported

@@ -2,6 +2,8 @@
 //! départements, with invented but plausible pupils and offers, drawn from
 //! one seeded generator so a seed always gives the same world.
 use super::WEEK;
+use super::names::{FIRST_NAMES, LAST_NAMES, STREETS, TRADES};
+use super::plan::{Plan, plans};
 use crate::domain::distance_km;
 use entity::{college, commune};
 use rand::distr::Distribution;
@@ -84,149 +86,6 @@ pub struct Offer {
     pub generale_only: bool,
     pub group_size: Option<(u32, u32)>,
 }
-
-/// What differs between the two départements.
-struct Plan {
-    code: &'static str,
-    commune_departement: &'static str,
-    name: &'static str,
-    /// Collèges per education-priority status; `usize::MAX` takes them all.
-    schools: &'static [(&'static str, usize)],
-    classes: (usize, usize),
-    class_size: (usize, usize),
-    /// Stage seats per stage pupil: below 1, priority decides who goes.
-    seat_ratio: f64,
-    companies: usize,
-    seats_per_offer: (u32, u32),
-    group_classes: usize,
-    group_offers: usize,
-    /// Share of pupils with a home commune, and how far from the collège.
-    home_share: f64,
-    home_radius_km: f64,
-    qpv_share: f64,
-    /// Companies spread around their commune's centroid by this much.
-    spread_km: f64,
-    accept_within_km: f64,
-}
-
-fn plans(scale: Scale) -> [Plan; 2] {
-    let small = scale == Scale::Small;
-    [
-        Plan {
-            code: "093",
-            commune_departement: "93",
-            name: "Seine-Saint-Denis",
-            schools: if small {
-                &[("REP+", 3), ("REP", 2), ("HORS_EP", 2)]
-            } else {
-                &[("REP+", 12), ("REP", 8), ("HORS_EP", 8)]
-            },
-            classes: if small { (1, 1) } else { (2, 2) },
-            class_size: if small { (12, 16) } else { (22, 28) },
-            seat_ratio: 0.58,
-            companies: if small { 5 } else { 40 },
-            seats_per_offer: (1, 4),
-            group_classes: if small { 1 } else { 2 },
-            group_offers: if small { 1 } else { 2 },
-            home_share: 0.6,
-            home_radius_km: 6.0,
-            qpv_share: 0.3,
-            spread_km: 1.2,
-            accept_within_km: 6.0,
-        },
-        Plan {
-            code: "023",
-            commune_departement: "23",
-            name: "Creuse",
-            schools: if small {
-                &[("HORS_EP", 3), ("REP", 1)]
-            } else {
-                &[("HORS_EP", usize::MAX), ("REP", usize::MAX)]
-            },
-            classes: if small { (1, 1) } else { (1, 2) },
-            class_size: if small { (8, 12) } else { (14, 24) },
-            seat_ratio: 0.62,
-            companies: if small { 3 } else { 20 },
-            seats_per_offer: (1, 3),
-            group_classes: if small { 0 } else { 1 },
-            group_offers: if small { 0 } else { 1 },
-            home_share: 0.85,
-            home_radius_km: 15.0,
-            qpv_share: 0.03,
-            spread_km: 2.0,
-            accept_within_km: 20.0,
-        },
-    ]
-}
-
-const FIRST_NAMES: &[&str] = &[
-    "Adam", "Aïcha", "Amine", "Anaïs", "Bilal", "Camille", "Chloé", "Dylan", "Emma", "Enzo",
-    "Fatou", "Gabriel", "Hugo", "Inès", "Ibrahim", "Jade", "Kenza", "Léa", "Lina", "Louis",
-    "Lucas", "Maël", "Manon", "Mohamed", "Moussa", "Nathan", "Nour", "Océane", "Rayan", "Sarah",
-    "Sofiane", "Théo", "Wassim", "Yasmine", "Yanis", "Zoé",
-];
-const LAST_NAMES: &[&str] = &[
-    "Bernard",
-    "Benali",
-    "Camara",
-    "Diallo",
-    "Dubois",
-    "Durand",
-    "Fernandes",
-    "Fontaine",
-    "Garcia",
-    "Girard",
-    "Haddad",
-    "Keita",
-    "Lambert",
-    "Laurent",
-    "Lefèvre",
-    "Martin",
-    "Mercier",
-    "Moreau",
-    "Nguyen",
-    "Petit",
-    "Roux",
-    "Silva",
-    "Traoré",
-    "Vincent",
-];
-const STREETS: &[&str] = &[
-    "rue de la République",
-    "avenue Jean Jaurès",
-    "rue Victor Hugo",
-    "rue de la Gare",
-    "place de la Mairie",
-    "rue du Commerce",
-    "avenue de la Libération",
-    "rue des Écoles",
-    "zone d'activités des Granges",
-];
-/// ROME "grands domaines": a trade of each, for titles and company names.
-const TRADES: &[(char, &str, &str)] = &[
-    ('A', "Ferme", "les métiers de l'agriculture et du paysage"),
-    ('B', "Atelier", "l'artisanat d'art"),
-    ('C', "Agence bancaire", "la banque et l'assurance"),
-    ('D', "Magasin", "la vente et le commerce"),
-    ('E', "Studio", "la communication et les médias"),
-    (
-        'F',
-        "Entreprise de BTP",
-        "le bâtiment et les travaux publics",
-    ),
-    ('G', "Restaurant", "l'hôtellerie et la restauration"),
-    ('H', "Usine", "la production industrielle"),
-    ('I', "Garage", "la maintenance et la réparation"),
-    ('J', "Pharmacie", "la santé"),
-    ('K', "Centre social", "les services à la personne"),
-    ('L', "Théâtre", "le spectacle"),
-    ('M', "Cabinet", "la gestion et l'informatique"),
-    (
-        'N',
-        "Plateforme logistique",
-        "le transport et la logistique",
-    ),
-];
 
 pub async fn generate(
     db: &DatabaseConnection,

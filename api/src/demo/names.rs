@@ -1,0 +1,70 @@
+//! The words the demo's scenario is made of: names, streets and trades.
+
+pub const FIRST_NAMES: &[&str] = &[
+    "Adam", "Aïcha", "Amine", "Anaïs", "Bilal", "Camille", "Chloé", "Dylan", "Emma", "Enzo",
+    "Fatou", "Gabriel", "Hugo", "Inès", "Ibrahim", "Jade", "Kenza", "Léa", "Lina", "Louis",
+    "Lucas", "Maël", "Manon", "Mohamed", "Moussa", "Nathan", "Nour", "Océane", "Rayan", "Sarah",
+    "Sofiane", "Théo", "Wassim", "Yasmine", "Yanis", "Zoé",
+];
+pub const LAST_NAMES: &[&str] = &[
+    "Bernard",
+    "Benali",
+    "Camara",
+    "Diallo",
+    "Dubois",
+    "Durand",
+    "Fernandes",
+    "Fontaine",
+    "Garcia",
+    "Girard",
+    "Haddad",
+    "Keita",
+    "Lambert",
+    "Laurent",
+    "Lefèvre",
+    "Martin",
+    "Mercier",
+    "Moreau",
+    "Nguyen",
+    "Petit",
+    "Roux",
+    "Silva",
+    "Traoré",
+    "Vincent",
+];
+pub const STREETS: &[&str] = &[
+    "rue de la République",
+    "avenue Jean Jaurès",
+    "rue Victor Hugo",
+    "rue de la Gare",
+    "place de la Mairie",
+    "rue du Commerce",
+    "avenue de la Libération",
+    "rue des Écoles",
+    "zone d'activités des Granges",
+];
+/// ROME "grands domaines": a trade of each, for titles and company names.
+pub const TRADES: &[(char, &str, &str)] = &[
+    ('A', "Ferme", "les métiers de l'agriculture et du paysage"),
+    ('B', "Atelier", "l'artisanat d'art"),
+    ('C', "Agence bancaire", "la banque et l'assurance"),
+    ('D', "Magasin", "la vente et le commerce"),
+    ('E', "Studio", "la communication et les médias"),
+    (
+        'F',
+        "Entreprise de BTP",
+        "le bâtiment et les travaux publics",
+    ),
+    ('G', "Restaurant", "l'hôtellerie et la restauration"),
+    ('H', "Usine", "la production industrielle"),
+    ('I', "Garage", "la maintenance et la réparation"),
+    ('J', "Pharmacie", "la santé"),
+    ('K', "Centre social", "les services à la personne"),
+    ('L', "Théâtre", "le spectacle"),
+    ('M', "Cabinet", "la gestion et l'informatique"),
+    (
+        'N',
+        "Plateforme logistique",
+        "le transport et la logistique",
+    ),
+];
