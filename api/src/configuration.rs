@@ -22,6 +22,9 @@ pub struct Settings {
     pub reference: ReferenceSettings,
     pub email: EmailSettings,
     pub jobs: JobSettings,
+    /// The system clock, unless a test sets one.
+    #[serde(skip)]
+    pub clock: crate::clock::Clock,
 }
 
 /// The background workers that run matches and expire placements.

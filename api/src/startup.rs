@@ -32,6 +32,8 @@ pub struct AppState {
     /// Links in e-mails use `email.public_base_url`.
     pub email: EmailSettings,
     pub jobs: JobSettings,
+    /// What "now" and "today" are: the system clock, or a test's.
+    pub clock: crate::clock::Clock,
 }
 
 /// How often offers written by other processes reach this one's search index.
@@ -138,6 +140,7 @@ impl Application {
         });
         let state = web::Data::new(AppState {
             jobs: settings.jobs.clone(),
+            clock: settings.clock.clone(),
             search,
             communes,
             jwt: JwtKeys::new(&key, settings.auth.access_token_ttl_secs)?,

@@ -10,6 +10,7 @@ pub mod email_outbox;
 pub mod email_preference;
 pub mod job;
 pub mod match_request;
+pub mod meeting;
 pub mod mentee;
 pub mod mentor;
 pub mod offer;

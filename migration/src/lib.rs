@@ -16,6 +16,7 @@ mod m20261128_000202_create_email_preferences;
 mod m20261128_000203_add_email_outbox_reference;
 mod m20261128_000301_create_mentees;
 mod m20261128_000302_create_pairings;
+mod m20261128_000303_create_meetings;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000203_add_email_outbox_reference::Migration),
             Box::new(m20261128_000301_create_mentees::Migration),
             Box::new(m20261128_000302_create_pairings::Migration),
+            Box::new(m20261128_000303_create_meetings::Migration),
         ]
     }
 }

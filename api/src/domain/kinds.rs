@@ -204,3 +204,11 @@ wire_enum!(
         Other => "other",
     }
 );
+
+wire_enum!(
+    MeetingMode {
+        InPerson => "in_person",
+        Remote => "remote",
+        Phone => "phone",
+    }
+);

@@ -13,7 +13,7 @@ pub use geo::{Location, distance_km, inside_france};
 pub use identifiers::{InseeCode, Siret, Uai};
 pub use iso_week::IsoWeek;
 pub use kinds::{
-    EndReason, MenteeNeed, MenteeSituation, MentorStatus, OfferKind, OfferStatus,
+    EndReason, MeetingMode, MenteeNeed, MenteeSituation, MentorStatus, OfferKind, OfferStatus,
     OrganisationKind, PairingStatus, PlacementStatus, PupilStatus, Role, Track,
 };
 pub use priority::{Priority, PrioritySources, priority_of};

@@ -319,7 +319,7 @@ pub async fn erase(
     let id = id.into_inner();
     let erased = mentees::erase(&txn, org, id).await?;
     if erased {
-        pairings::forget_mentee(&txn, id, Some(caller.id), Utc::now().date_naive()).await?;
+        pairings::forget_mentee(&txn, id, Some(caller.id), state.clock.today()).await?;
     }
     txn.commit().await?;
     if erased {

@@ -4,6 +4,7 @@ mod api_clients;
 mod auth;
 mod emails;
 mod match_requests;
+mod meetings;
 mod mentees;
 mod mentors;
 mod offers;
@@ -124,6 +125,8 @@ pub fn table() -> RouteTable {
         .add(Method::GET, "/v1/pairings", pairings::list)
         .add(Method::GET, "/v1/pairings/{id}", pairings::get)
         .add(Method::PATCH, "/v1/pairings/{id}", pairings::patch)
+        .add(Method::POST, "/v1/pairings/{id}/meetings", meetings::create)
+        .add(Method::GET, "/v1/pairings/{id}/meetings", meetings::list)
         .add(Method::POST, "/v1/pupils", pupils::create)
         .add(Method::GET, "/v1/pupils", pupils::list)
         .add(Method::POST, "/v1/pupils/import", pupils::import_csv)

@@ -7,6 +7,7 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::{Caller, ValidatedJson};
 use crate::pagination::{PageQuery, Paginated};
 use crate::startup::AppState;
+use crate::store::meetings::{self, Figures};
 use crate::store::pairings::{self, Move, NewPairing, PairingFilter};
 use crate::store::{mentees, mentors};
 use actix_web::{HttpResponse, web};
@@ -98,6 +99,9 @@ pub struct PairingOut {
     /// Single-pairing answers only: every change, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     history: Option<Vec<EventOut>>,
+    /// Single-pairing answers only: meetings and months active.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    figures: Option<Figures>,
 }
 
 fn allowed(status: &str) -> Vec<&'static str> {
@@ -110,7 +114,7 @@ fn allowed(status: &str) -> Vec<&'static str> {
 async fn outs(
     db: &impl ConnectionTrait,
     rows: Vec<pairing::Model>,
-    with_history: bool,
+    detail: Option<NaiveDate>,
 ) -> Result<Vec<PairingOut>, ApiError> {
     let mentee_ids: Vec<Uuid> = rows.iter().map(|p| p.mentee_id).collect();
     let mentor_ids: Vec<Uuid> = rows.iter().filter_map(|p| p.mentor_id).collect();
@@ -136,16 +140,16 @@ async fn outs(
         .collect();
     let mut out = Vec::with_capacity(rows.len());
     for p in rows {
-        let history = if with_history {
-            Some(
-                pairings::history(db, p.id)
-                    .await?
-                    .into_iter()
-                    .map(EventOut::from)
-                    .collect(),
-            )
-        } else {
-            None
+        let (history, figures) = match detail {
+            Some(today) => {
+                let events = pairings::history(db, p.id).await?;
+                let dates = meetings::dates(db, p.id).await?;
+                (
+                    Some(events.into_iter().map(EventOut::from).collect()),
+                    Some(Figures::compute(p.start_date, p.end_date, today, &dates)),
+                )
+            }
+            None => (None, None),
         };
         out.push(PairingOut {
             id: p.id,
@@ -172,16 +176,17 @@ async fn outs(
             created_at: p.created_at,
             updated_at: p.updated_at,
             history,
+            figures,
         });
     }
     Ok(out)
 }
 
-async fn one(db: &impl ConnectionTrait, org: Uuid, id: Uuid) -> Result<PairingOut, ApiError> {
-    let found = pairings::find(db, org, id)
+async fn one(state: &AppState, org: Uuid, id: Uuid) -> Result<PairingOut, ApiError> {
+    let found = pairings::find(&state.db, org, id)
         .await?
         .ok_or_else(|| ApiError::not_found("pairing"))?;
-    outs(db, vec![found], true)
+    outs(&state.db, vec![found], Some(state.clock.today()))
         .await?
         .pop()
         .ok_or_else(|| ApiError::not_found("pairing"))
@@ -258,7 +263,7 @@ pub async fn create(
         other => other,
     })?;
     txn.commit().await?;
-    let out = one(&state.db, org, created.id).await?;
+    let out = one(&state, org, created.id).await?;
     Ok(HttpResponse::Created().json(out))
 }
 
@@ -296,7 +301,7 @@ pub async fn list(
     };
     let rows = pairings::list(&state.db, org, &filter, &page).await?;
     let paginated = Paginated::from_rows(rows, page.limit, |p| p.id.to_string(), |p| p);
-    let items = outs(&state.db, paginated.items, false).await?;
+    let items = outs(&state.db, paginated.items, None).await?;
     Ok(HttpResponse::Ok().json(Paginated {
         items,
         next_cursor: paginated.next_cursor,
@@ -309,7 +314,7 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let org = structure_of(&caller)?;
-    Ok(HttpResponse::Ok().json(one(&state.db, org, id.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(one(&state, org, id.into_inner()).await?))
 }
 
 /// The fields of a move, checked against the move and the pairing.
@@ -408,7 +413,7 @@ pub async fn patch(
     let Some(raw) = body.status.as_deref() else {
         edit_draft(&txn, org, &current, from, &body).await?;
         txn.commit().await?;
-        return Ok(HttpResponse::Ok().json(one(&state.db, org, id).await?));
+        return Ok(HttpResponse::Ok().json(one(&state, org, id).await?));
     };
     let to = PairingStatus::parse(raw).map_err(|e| ApiError::field("status", e.to_string()))?;
     if !from.next().contains(&to) {
@@ -422,7 +427,7 @@ pub async fn patch(
             }
         )));
     }
-    let change = move_of(&body, &current, to, Utc::now().date_naive())?;
+    let change = move_of(&body, &current, to, state.clock.today())?;
     if to == PairingStatus::Active {
         check_capacity(&txn, &current).await?;
     }
@@ -432,7 +437,7 @@ pub async fn patch(
         ));
     }
     txn.commit().await?;
-    Ok(HttpResponse::Ok().json(one(&state.db, org, id).await?))
+    Ok(HttpResponse::Ok().json(one(&state, org, id).await?))
 }
 
 /// The mentor's places, counted under his lock.

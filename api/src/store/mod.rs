@@ -4,6 +4,7 @@
 pub mod api_clients;
 pub mod jobs;
 pub mod match_requests;
+pub mod meetings;
 pub mod mentees;
 pub mod mentors;
 pub mod offers;

@@ -324,8 +324,8 @@ pub async fn forget_mentee(
             pairing_event::Column::Note,
             Expr::value(Option::<String>::None),
         )
-        .filter(pairing_event::Column::PairingId.is_in(ids))
+        .filter(pairing_event::Column::PairingId.is_in(ids.clone()))
         .exec(db)
         .await?;
-    Ok(())
+    super::meetings::forget_notes(db, &ids).await
 }

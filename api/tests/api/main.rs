@@ -8,6 +8,7 @@ mod demo;
 mod email;
 mod errors;
 mod matching;
+mod meetings;
 mod mentees;
 mod mentors;
 mod offers;
