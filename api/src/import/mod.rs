@@ -84,7 +84,11 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ApiError> {
 /// `;` when the header line has more semicolons than commas (French Excel).
 pub fn delimiter(text: &str) -> u8 {
     let header = text.lines().next().unwrap_or_default();
-    if header.matches(';').count() > header.matches(',').count() { b';' } else { b',' }
+    if header.matches(';').count() > header.matches(',').count() {
+        b';'
+    } else {
+        b','
+    }
 }
 
 /// Header names compared without case, accents, spaces or dashes.
@@ -141,7 +145,11 @@ impl ColumnMap {
                 None => {}
             }
         }
-        if missing.is_empty() { Ok(Self(map)) } else { Err(ApiError::Validation(missing)) }
+        if missing.is_empty() {
+            Ok(Self(map))
+        } else {
+            Err(ApiError::Validation(missing))
+        }
     }
 
     /// The trimmed cell, `None` when the column is absent or the cell empty.
@@ -175,7 +183,10 @@ mod tests {
 
     #[test]
     fn decodes_utf8_with_bom_and_windows_1252() {
-        assert_eq!(decode(b"\xEF\xBB\xBFnom;pr\xC3\xA9nom").unwrap(), "nom;prénom");
+        assert_eq!(
+            decode(b"\xEF\xBB\xBFnom;pr\xC3\xA9nom").unwrap(),
+            "nom;prénom"
+        );
         assert_eq!(decode(b"nom;pr\xE9nom").unwrap(), "nom;prénom");
         assert!(decode(b"nom;\x81\x8d").is_err());
         assert!(decode(b"n\0o\0m\0;\0").is_err());

@@ -1,5 +1,8 @@
 //! `POST /v1/pupils/import`: a school's pupils from a spreadsheet export.
-use super::{Column, ColumnMap, ImportReport, RowError, decode, delimiter, normalise_header, parse_bool, parse_date};
+use super::{
+    Column, ColumnMap, ImportReport, RowError, decode, delimiter, normalise_header, parse_bool,
+    parse_date,
+};
 use crate::domain::{InseeCode, Sector, Track};
 use crate::error::ApiError;
 use crate::reference::CommuneCache;
@@ -10,16 +13,56 @@ use std::collections::{HashMap, HashSet};
 
 /// Accepted columns; the README and openapi.yaml list the same.
 pub const COLUMNS: &[Column] = &[
-    Column { name: "last_name", aliases: &["nom", "nom_de_famille"], required: true },
-    Column { name: "first_name", aliases: &["prenom"], required: true },
-    Column { name: "birth_date", aliases: &["date_naissance", "date_de_naissance", "naissance"], required: false },
-    Column { name: "class_name", aliases: &["classe", "division"], required: true },
-    Column { name: "track", aliases: &["parcours", "filiere"], required: false },
-    Column { name: "home_commune_insee", aliases: &["commune_insee", "code_commune", "commune_residence"], required: false },
-    Column { name: "interests", aliases: &["interets", "secteurs"], required: false },
-    Column { name: "needs_accessibility", aliases: &["besoin_accessibilite", "accessibilite"], required: false },
-    Column { name: "qpv", aliases: &[], required: false },
-    Column { name: "external_id", aliases: &["id_externe", "identifiant"], required: false },
+    Column {
+        name: "last_name",
+        aliases: &["nom", "nom_de_famille"],
+        required: true,
+    },
+    Column {
+        name: "first_name",
+        aliases: &["prenom"],
+        required: true,
+    },
+    Column {
+        name: "birth_date",
+        aliases: &["date_naissance", "date_de_naissance", "naissance"],
+        required: false,
+    },
+    Column {
+        name: "class_name",
+        aliases: &["classe", "division"],
+        required: true,
+    },
+    Column {
+        name: "track",
+        aliases: &["parcours", "filiere"],
+        required: false,
+    },
+    Column {
+        name: "home_commune_insee",
+        aliases: &["commune_insee", "code_commune", "commune_residence"],
+        required: false,
+    },
+    Column {
+        name: "interests",
+        aliases: &["interets", "secteurs"],
+        required: false,
+    },
+    Column {
+        name: "needs_accessibility",
+        aliases: &["besoin_accessibilite", "accessibilite"],
+        required: false,
+    },
+    Column {
+        name: "qpv",
+        aliases: &[],
+        required: false,
+    },
+    Column {
+        name: "external_id",
+        aliases: &["id_externe", "identifiant"],
+        required: false,
+    },
 ];
 
 const BATCH: usize = 1000;
@@ -58,7 +101,11 @@ fn parse_row(
 ) -> Option<PupilData> {
     let before = errors.len();
     let mut fail = |field: &str, message: String| {
-        errors.push(RowError { row, field: field.to_owned(), message });
+        errors.push(RowError {
+            row,
+            field: field.to_owned(),
+            message,
+        });
     };
     let text = |name: &str, max: usize, fail: &mut dyn FnMut(&str, String)| -> Option<String> {
         match columns.get(record, name) {
@@ -74,7 +121,11 @@ fn parse_row(
     let first_name = text("first_name", 100, &mut fail);
     let class_name = text("class_name", 32, &mut fail);
     let external_id = text("external_id", 64, &mut fail);
-    for (name, value) in [("last_name", &last_name), ("first_name", &first_name), ("class_name", &class_name)] {
+    for (name, value) in [
+        ("last_name", &last_name),
+        ("first_name", &first_name),
+        ("class_name", &class_name),
+    ] {
         if value.is_none() && columns.get(record, name).is_none() {
             fail(name, "required".into());
         }
@@ -91,8 +142,12 @@ fn parse_row(
             .map_err(|m| fail("birth_date", m))
             .ok()
     });
-    if birth_date.is_none() && external_id.is_none() && columns.get(record, "birth_date").is_none() {
-        fail("birth_date", "required unless the row has an external_id".into());
+    if birth_date.is_none() && external_id.is_none() && columns.get(record, "birth_date").is_none()
+    {
+        fail(
+            "birth_date",
+            "required unless the row has an external_id".into(),
+        );
     }
     let track = columns
         .get(record, "track")
@@ -125,7 +180,11 @@ fn parse_row(
         .map_or(Ok(false), parse_bool)
         .map_err(|m| fail("needs_accessibility", m))
         .ok();
-    let qpv = columns.get(record, "qpv").map_or(Ok(false), parse_bool).map_err(|m| fail("qpv", m)).ok();
+    let qpv = columns
+        .get(record, "qpv")
+        .map_or(Ok(false), parse_bool)
+        .map_err(|m| fail("qpv", m))
+        .ok();
     if errors.len() > before {
         return None;
     }
@@ -167,7 +226,10 @@ pub async fn import(
         .map_err(|e| ApiError::field("file", format!("the header row cannot be read: {e}")))?
         .clone();
     let columns = ColumnMap::new(&headers, COLUMNS)?;
-    let mut report = ImportReport { dry_run, ..ImportReport::default() };
+    let mut report = ImportReport {
+        dry_run,
+        ..ImportReport::default()
+    };
     let mut communes: HashMap<String, Option<bool>> = HashMap::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut batch: Vec<PupilData> = Vec::with_capacity(BATCH);
@@ -183,7 +245,11 @@ pub async fn import(
                 row += 1;
                 report.rows += 1;
                 report.rejected += 1;
-                report.errors.push(RowError { row, field: String::new(), message: format!("unreadable row: {e}") });
+                report.errors.push(RowError {
+                    row,
+                    field: String::new(),
+                    message: format!("unreadable row: {e}"),
+                });
                 continue;
             }
         }
@@ -201,7 +267,14 @@ pub async fn import(
                 communes.insert(code.as_str().to_owned(), Some(c.frr));
             }
         }
-        let Some(data) = parse_row(&record, &columns, school, &communes, row, &mut report.errors) else {
+        let Some(data) = parse_row(
+            &record,
+            &columns,
+            school,
+            &communes,
+            row,
+            &mut report.errors,
+        ) else {
             report.rejected += 1;
             continue;
         };
@@ -238,7 +311,10 @@ async fn flush(
     dry_run: bool,
     report: &mut ImportReport,
 ) -> Result<(), ApiError> {
-    let created = batch.iter().filter(|d| known.insert(d.identity_hash())).count();
+    let created = batch
+        .iter()
+        .filter(|d| known.insert(d.identity_hash()))
+        .count();
     if !dry_run {
         pupils::upsert_many(txn, school.organisation_id, batch).await?;
     }

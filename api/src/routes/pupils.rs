@@ -87,7 +87,11 @@ impl From<pupil::Model> for PupilOut {
             interests: p
                 .interests
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default(),
             needs_accessibility: p.needs_accessibility,
             qpv: p.qpv,
@@ -119,7 +123,14 @@ impl PupilIn {
         macro_rules! take {
             ($($field:ident),*) => { $(if let Some(v) = patch.$field { self.$field = v; })* };
         }
-        take!(first_name, last_name, class_name, interests, needs_accessibility, qpv);
+        take!(
+            first_name,
+            last_name,
+            class_name,
+            interests,
+            needs_accessibility,
+            qpv
+        );
         macro_rules! take_option {
             ($($field:ident),*) => { $(if patch.$field.is_some() { self.$field = patch.$field; })* };
         }
@@ -145,7 +156,9 @@ async fn pupil_data(
         }
     }
     let track = match &body.track {
-        Some(t) => Track::parse(t).map_err(|e| errors.push(FieldError::new("track", e.to_string()))).ok(),
+        Some(t) => Track::parse(t)
+            .map_err(|e| errors.push(FieldError::new("track", e.to_string())))
+            .ok(),
         None => Some(Track::Generale),
     };
     let mut interests = Vec::new();
@@ -162,13 +175,19 @@ async fn pupil_data(
         match InseeCode::parse(raw) {
             Ok(code) => match state.communes.get(&state.db, code.as_str()).await? {
                 Some(c) => home = (Some(code), Some(c.frr)),
-                None => errors.push(FieldError::new("home_commune_insee", "unknown commune code")),
+                None => errors.push(FieldError::new(
+                    "home_commune_insee",
+                    "unknown commune code",
+                )),
             },
             Err(e) => errors.push(FieldError::new("home_commune_insee", e.to_string())),
         }
     }
     if body.birth_date.is_none() && body.external_id.is_none() {
-        errors.push(FieldError::new("birth_date", "required unless an external_id identifies the pupil"));
+        errors.push(FieldError::new(
+            "birth_date",
+            "required unless an external_id identifies the pupil",
+        ));
     }
     if let Some(date) = body.birth_date
         && !pupils::plausible_birth_date(date)
@@ -201,13 +220,16 @@ pub async fn school_of(state: &AppState, caller: &Caller) -> Result<SchoolContex
     let org = caller.member_of(&[Role::School])?;
     schools::context(&state.db, &state.communes, org)
         .await?
-        .ok_or_else(|| ApiError::Forbidden("your organisation's collège is not in the reference data".into()))
+        .ok_or_else(|| {
+            ApiError::Forbidden("your organisation's collège is not in the reference data".into())
+        })
 }
 
 fn duplicate(e: sea_orm::DbErr) -> ApiError {
     match ApiError::from(e) {
         ApiError::Conflict(_) => ApiError::Conflict(
-            "a pupil with the same class, names and birth date (or external id) already exists".into(),
+            "a pupil with the same class, names and birth date (or external id) already exists"
+                .into(),
         ),
         other => other,
     }
@@ -220,7 +242,9 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let school = school_of(&state, &caller).await?;
     let data = pupil_data(&state, &school, &body).await?;
-    let created = pupils::insert(&state.db, school.organisation_id, &data).await.map_err(duplicate)?;
+    let created = pupils::insert(&state.db, school.organisation_id, &data)
+        .await
+        .map_err(duplicate)?;
     Ok(HttpResponse::Created().json(PupilOut::from(created)))
 }
 
@@ -241,22 +265,35 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let org = caller.member_of(&[Role::School])?;
     let q = query.into_inner();
-    let page = PageQuery { limit: q.limit, cursor: q.cursor }.by_uuid()?;
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .by_uuid()?;
     let mut errors = Vec::new();
     let filter = PupilFilter {
         class_name: q.class_name.map(|c| c.trim().to_uppercase()),
         track: q.track.as_deref().and_then(|t| {
-            Track::parse(t).map_err(|e| errors.push(FieldError::new("track", e.to_string()))).ok()
+            Track::parse(t)
+                .map_err(|e| errors.push(FieldError::new("track", e.to_string())))
+                .ok()
         }),
         status: q.status.as_deref().and_then(|s| {
-            PupilStatus::parse(s).map_err(|e| errors.push(FieldError::new("status", e.to_string()))).ok()
+            PupilStatus::parse(s)
+                .map_err(|e| errors.push(FieldError::new("status", e.to_string())))
+                .ok()
         }),
     };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let rows = pupils::list(&state.db, org, &filter, &page).await?;
-    Ok(HttpResponse::Ok().json(Paginated::from_rows(rows, page.limit, |p| p.id.to_string(), PupilOut::from)))
+    Ok(HttpResponse::Ok().json(Paginated::from_rows(
+        rows,
+        page.limit,
+        |p| p.id.to_string(),
+        PupilOut::from,
+    )))
 }
 
 pub async fn get(
@@ -283,9 +320,13 @@ pub async fn patch(
         .ok_or_else(|| ApiError::not_found("pupil"))?;
     let mut merged = PupilIn::from_out(PupilOut::from(existing.clone()));
     merged.apply(patch);
-    merged.validate().map_err(|e| ApiError::Validation(flatten(&e)))?;
+    merged
+        .validate()
+        .map_err(|e| ApiError::Validation(flatten(&e)))?;
     let data = pupil_data(&state, &school, &merged).await?;
-    let updated = pupils::update(&state.db, existing, &data).await.map_err(duplicate)?;
+    let updated = pupils::update(&state.db, existing, &data)
+        .await
+        .map_err(duplicate)?;
     Ok(HttpResponse::Ok().json(PupilOut::from(updated)))
 }
 

@@ -35,7 +35,10 @@ pub fn plausible_birth_date(date: NaiveDate) -> bool {
 }
 
 fn fold(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 impl PupilData {
@@ -55,7 +58,12 @@ impl PupilData {
     }
 
     fn interests_json(&self) -> serde_json::Value {
-        serde_json::Value::from(self.interests.iter().map(|s| s.code().to_string()).collect::<Vec<_>>())
+        serde_json::Value::from(
+            self.interests
+                .iter()
+                .map(|s| s.code().to_string())
+                .collect::<Vec<_>>(),
+        )
     }
 }
 
@@ -71,7 +79,10 @@ fn active_model(organisation_id: Uuid, data: &PupilData) -> pupil::ActiveModel {
         birth_date: Set(data.birth_date),
         class_name: Set(data.class_name.clone()),
         track: Set(data.track.as_str().to_owned()),
-        home_commune_insee: Set(data.home_commune_insee.as_ref().map(|c| c.as_str().to_owned())),
+        home_commune_insee: Set(data
+            .home_commune_insee
+            .as_ref()
+            .map(|c| c.as_str().to_owned())),
         interests: Set(data.interests_json()),
         needs_accessibility: Set(data.needs_accessibility),
         qpv: Set(data.qpv),
@@ -108,9 +119,17 @@ pub async fn upsert_many(
         .on_conflict(
             OnConflict::columns([C::OrganisationId, C::IdentityHash])
                 .update_columns([
-                    C::FirstName, C::LastName, C::BirthDate, C::ClassName, C::Track,
-                    C::HomeCommuneInsee, C::Interests, C::NeedsAccessibility, C::Qpv,
-                    C::Priority, C::UpdatedAt,
+                    C::FirstName,
+                    C::LastName,
+                    C::BirthDate,
+                    C::ClassName,
+                    C::Track,
+                    C::HomeCommuneInsee,
+                    C::Interests,
+                    C::NeedsAccessibility,
+                    C::Qpv,
+                    C::Priority,
+                    C::UpdatedAt,
                 ])
                 .to_owned(),
         )
@@ -168,7 +187,10 @@ pub async fn update(
     model.birth_date = Set(data.birth_date);
     model.class_name = Set(data.class_name.clone());
     model.track = Set(data.track.as_str().to_owned());
-    model.home_commune_insee = Set(data.home_commune_insee.as_ref().map(|c| c.as_str().to_owned()));
+    model.home_commune_insee = Set(data
+        .home_commune_insee
+        .as_ref()
+        .map(|c| c.as_str().to_owned()));
     model.interests = Set(data.interests_json());
     model.needs_accessibility = Set(data.needs_accessibility);
     model.qpv = Set(data.qpv);
@@ -261,16 +283,34 @@ pub async fn erase(
 ) -> Result<bool, DbErr> {
     let now = Utc::now();
     let result = pupil::Entity::update_many()
-        .col_expr(pupil::Column::ExternalId, Expr::value(Option::<String>::None))
-        .col_expr(pupil::Column::IdentityHash, Expr::value(Option::<String>::None))
-        .col_expr(pupil::Column::FirstName, Expr::value(Option::<String>::None))
+        .col_expr(
+            pupil::Column::ExternalId,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            pupil::Column::IdentityHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            pupil::Column::FirstName,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(pupil::Column::LastName, Expr::value(Option::<String>::None))
-        .col_expr(pupil::Column::BirthDate, Expr::value(Option::<NaiveDate>::None))
-        .col_expr(pupil::Column::HomeCommuneInsee, Expr::value(Option::<String>::None))
+        .col_expr(
+            pupil::Column::BirthDate,
+            Expr::value(Option::<NaiveDate>::None),
+        )
+        .col_expr(
+            pupil::Column::HomeCommuneInsee,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(pupil::Column::Interests, Expr::value(serde_json::json!([])))
         .col_expr(pupil::Column::NeedsAccessibility, Expr::value(false))
         .col_expr(pupil::Column::Qpv, Expr::value(false))
-        .col_expr(pupil::Column::Status, Expr::value(PupilStatus::Erased.as_str()))
+        .col_expr(
+            pupil::Column::Status,
+            Expr::value(PupilStatus::Erased.as_str()),
+        )
         .col_expr(pupil::Column::ErasedAt, Expr::value(now))
         .col_expr(pupil::Column::UpdatedAt, Expr::value(now))
         .filter(pupil::Column::Id.eq(id))
@@ -282,7 +322,10 @@ pub async fn erase(
         return Ok(false);
     }
     placement::Entity::update_many()
-        .col_expr(placement::Column::Status, Expr::value(PlacementStatus::Cancelled.as_str()))
+        .col_expr(
+            placement::Column::Status,
+            Expr::value(PlacementStatus::Cancelled.as_str()),
+        )
         .col_expr(placement::Column::UpdatedAt, Expr::value(now))
         .filter(placement::Column::PupilId.eq(id))
         .filter(placement::Column::Status.is_in(PlacementStatus::ACTIVE.map(|s| s.as_str())))

@@ -1,4 +1,4 @@
-use crate::domain::{Location, PrioritySources, priority_of, Priority};
+use crate::domain::{Location, Priority, PrioritySources, priority_of};
 use crate::reference::CommuneCache;
 use entity::{college, organisation};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
@@ -37,7 +37,10 @@ pub async fn context(
     communes: &CommuneCache,
     organisation_id: Uuid,
 ) -> Result<Option<SchoolContext>, DbErr> {
-    let Some(org) = organisation::Entity::find_by_id(organisation_id).one(db).await? else {
+    let Some(org) = organisation::Entity::find_by_id(organisation_id)
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     let Some(uai) = org.uai else {
@@ -49,7 +52,10 @@ pub async fn context(
     let commune = communes.get(db, &college.commune_insee).await?;
     let location = match (college.lat, college.lon, &commune) {
         (Some(lat), Some(lon), _) => Some(Location { lat, lon }),
-        (_, _, Some(c)) => Some(Location { lat: c.lat, lon: c.lon }),
+        (_, _, Some(c)) => Some(Location {
+            lat: c.lat,
+            lon: c.lon,
+        }),
         _ => None,
     };
     Ok(Some(SchoolContext {

@@ -14,7 +14,7 @@ mod mentors;
 mod offers;
 mod openapi;
 mod organisations;
-mod pupils;
 mod pairings;
+mod pupils;
 mod reference;
 mod search;
