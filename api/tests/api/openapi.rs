@@ -383,6 +383,23 @@ const PUPILS_CSV: &str = "nom;prénom;date_naissance;classe;parcours\n\
     Martin;Léa;2013-04-02;3e B;générale\n\
     Petit;Hugo;pas une date;3e B;générale\n";
 
+const MENTEES_CSV: &str = "nom;prénom;annee_naissance;statut;code_commune\n\
+    Diallo;Awa;2009;lyceen;23096\n\
+    Moreau;Théo;pas une année;lyceen;23096\n";
+
+fn mentee_body() -> Value {
+    json!({
+        "first_name": "Awa",
+        "last_name": "Diallo",
+        "birth_year": 2009,
+        "situation": "lyceen",
+        "commune_insee": "23096",
+        "needs": ["orientation", "confiance"],
+        "interests": ["N"],
+        "remote_ok": true
+    })
+}
+
 /// The week the matching tests offer seats in and ask for.
 const WEEK: &str = "2027-W03";
 
@@ -432,6 +449,16 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
         ("POST", "/v1/pupils") => pupil_body(),
         ("PATCH", "/v1/pupils/{id}") => json!({"qpv": true}),
         ("POST", "/v1/pupils/import") => json!(PUPILS_CSV),
+        ("POST", "/v1/mentees") => mentee_body(),
+        ("PATCH", "/v1/mentees/{id}") => json!({"remote_ok": false}),
+        ("POST", "/v1/mentees/import") => json!(MENTEES_CSV),
+        ("POST", "/v1/pairings") => {
+            json!({"mentee_id": Uuid::new_v4(), "mentor_id": Uuid::new_v4()})
+        }
+        ("PATCH", "/v1/pairings/{id}") => json!({"status": "proposed"}),
+        ("POST", "/v1/pairings/{id}/meetings") => {
+            json!({"date": "2026-01-15", "duration_minutes": 60, "mode": "in_person"})
+        }
         ("POST", "/v1/match-requests") => {
             json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": [Uuid::new_v4()]})
         }
@@ -537,6 +564,20 @@ fn the_request_schemas_accept_what_the_tests_send_and_nothing_renamed() {
         ("ApiClientIn", json!({"name": "n"})),
         ("PupilIn", pupil_body()),
         ("PupilPatch", json!({"qpv": true, "birth_date": null})),
+        ("MenteeIn", mentee_body()),
+        ("MenteePatch", json!({"email": "", "needs": null})),
+        (
+            "PairingIn",
+            json!({"mentee_id": Uuid::new_v4(), "mentor_id": Uuid::new_v4(), "status": "proposed"}),
+        ),
+        (
+            "PairingPatch",
+            json!({"status": "ended", "end_reason": "completed", "end_date": "2026-06-30"}),
+        ),
+        (
+            "MeetingIn",
+            json!({"date": "2026-01-15", "duration_minutes": 60, "mode": "remote", "note": null}),
+        ),
         (
             "MatchRequestIn",
             json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": [Uuid::new_v4()],
@@ -646,8 +687,46 @@ db_test!(
     async fn malformed_and_unexpected_input_get_their_documented_errors(app: TestApp) {
         let callers = callers(&app).await;
         let company = callers.tokens[2].1.as_deref();
+        // The meetings of a pairing are listed only for a pairing that exists.
+        let coordinator = callers.tokens[4].1.as_deref();
+        let mentee = app
+            .post("/v1/mentees", coordinator, &mentee_body())
+            .await
+            .expect(201);
+        let mentor = app
+            .post("/v1/mentors", coordinator, &mentor_body())
+            .await
+            .expect(201);
+        let pairing = app
+            .post(
+                "/v1/pairings",
+                coordinator,
+                &json!({"mentee_id": mentee["id"], "mentor_id": mentor["id"]}),
+            )
+            .await
+            .expect(201);
+        let pairing_id = pairing["id"].as_str().expect("id").to_owned();
+        let detail = app
+            .get(&format!("/v1/pairings/{pairing_id}"), coordinator)
+            .await;
+        check_strictly("GET", "/v1/pairings/{id}", &detail);
+        let mentee_id = mentee["id"].as_str().expect("id").to_owned();
+        let read = app
+            .get(&format!("/v1/mentees/{mentee_id}"), coordinator)
+            .await;
+        check_strictly("GET", "/v1/mentees/{id}", &read);
+        let listed = app.get("/v1/pairings", coordinator).await;
+        check_strictly("GET", "/v1/pairings", &listed);
+        let meetings = app
+            .get(&format!("/v1/pairings/{pairing_id}/meetings"), coordinator)
+            .await;
+        check_strictly("GET", "/v1/pairings/{id}/meetings", &meetings);
         for (method, path) in documented_operations() {
-            let url = concrete(&path, &callers.uai);
+            let url = if path == "/v1/pairings/{id}/meetings" {
+                format!("/v1/pairings/{pairing_id}/meetings")
+            } else {
+                concrete(&path, &callers.uai)
+            };
             if takes_json(&method, &path) {
                 let bad = raw(
                     &app,
