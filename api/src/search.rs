@@ -7,7 +7,7 @@ use crate::store::offers::{OfferRecord, with_weeks};
 use chrono::{DateTime, Duration, Utc};
 use entity::offer;
 use matcher::{GeoPoint, SpatialIndex};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -243,13 +243,33 @@ impl OfferSearch {
             .unwrap_or(None)
             .unwrap_or(now)
             - Duration::seconds(5);
-        let changed = offer::Entity::find()
+        // Ids and versions first: this process's own writes are already in
+        // the index, so only other processes' changes are read in full.
+        let changed: Vec<(Uuid, DateTime<Utc>)> = offer::Entity::find()
+            .select_only()
+            .column(offer::Column::Id)
+            .column(offer::Column::UpdatedAt)
             .filter(offer::Column::UpdatedAt.gte(since))
+            .into_tuple()
             .all(db)
             .await?;
-        let n = changed.len();
-        for record in with_weeks(db, changed).await? {
-            self.upsert(&record);
+        let unseen: Vec<Uuid> = {
+            let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            changed
+                .into_iter()
+                .filter(|(id, at)| inner.versions.get(id).is_none_or(|v| v < at))
+                .map(|(id, _)| id)
+                .collect()
+        };
+        let n = unseen.len();
+        for chunk in unseen.chunks(1000) {
+            let offers = offer::Entity::find()
+                .filter(offer::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?;
+            for record in with_weeks(db, offers).await? {
+                self.upsert(&record);
+            }
         }
         *self.synced_until.write().unwrap_or_else(|e| e.into_inner()) = Some(now);
         Ok(n)

@@ -200,3 +200,49 @@ db_test!(
             .expect(400);
     }
 );
+
+db_test!(
+    async fn an_offer_written_by_another_process_reaches_this_ones_search(app: TestApp) {
+        let other = app.sibling(|_| {}).await;
+        let admin = app.admin().await;
+        let company = app.company(&admin).await;
+        let token = Some(company.token.as_str());
+        let created = other
+            .post(
+                "/v1/offers",
+                token,
+                &offer_at("93066", "stage_3e", "N", "2027-W03"),
+            )
+            .await
+            .expect(201);
+        let around = "/v1/offers/search?lat=48.9362&lon=2.3574&radius_km=5";
+        let mut found = false;
+        for _ in 0..100 {
+            if ids(&app.get(around, token).await.expect(200)) == [created["id"].as_str().unwrap()] {
+                found = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(
+            found,
+            "the other process's offer never reached this one's index"
+        );
+        other
+            .delete(
+                &format!("/v1/offers/{}", created["id"].as_str().unwrap()),
+                token,
+            )
+            .await
+            .expect(204);
+        let mut gone = false;
+        for _ in 0..100 {
+            if ids(&app.get(around, token).await.expect(200)).is_empty() {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(gone, "the archived offer stayed in this process's index");
+    }
+);
