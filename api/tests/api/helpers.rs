@@ -8,7 +8,7 @@ use api::startup::{Application, connect};
 use api::store::users;
 use migration::{Migrator, MigratorTrait};
 use reqwest::{Method, StatusCode};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -238,6 +238,20 @@ pub struct Response {
 }
 
 impl Response {
+    async fn read(request: reqwest::RequestBuilder) -> Self {
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body read");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
     #[track_caller]
     pub fn expect(self, status: u16) -> Value {
         assert_eq!(
@@ -390,17 +404,109 @@ impl TestApp {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.expect("request sent");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("body read");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Response {
-            status,
-            headers,
-            body,
-            text,
+        Response::read(request).await
+    }
+
+    /// `POST` of a raw `text/csv` body (the import endpoints).
+    pub async fn post_csv(&self, path: &str, token: &str, body: impl Into<Vec<u8>>) -> Response {
+        let request = self
+            .client
+            .post(format!("{}{}", self.address, path))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(body.into());
+        Response::read(request).await
+    }
+
+    /// Where `needle` (ASCII, case-insensitive) appears in any column of any
+    /// row of any table, as `table.column`: how erasure tests prove that no
+    /// personal data is left anywhere.
+    pub async fn search_database(&self, needle: &str) -> Vec<String> {
+        assert!(needle.is_ascii() && !needle.contains('\''));
+        let backend = self.db.get_database_backend();
+        let tables = self.columns().await;
+        for expected in ["pupil", "mentee"] {
+            assert!(
+                tables.iter().any(|(t, _)| t.contains(expected)),
+                "{tables:?}"
+            );
         }
+        let needle = needle.to_lowercase();
+        let mut found = Vec::new();
+        for (table, cols) in &tables {
+            for column in cols {
+                let sql = format!(
+                    "SELECT COUNT(*) AS n FROM {table} \
+                     WHERE LOWER(CAST(\"{column}\" AS TEXT)) LIKE '%{needle}%'"
+                );
+                let row = self
+                    .db
+                    .query_one_raw(Statement::from_string(backend, sql.clone()))
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                    .expect("a count");
+                let n: i64 = row.try_get("", "n").unwrap();
+                if n > 0 {
+                    found.push(format!("{table}.{column}"));
+                }
+            }
+        }
+        found
+    }
+
+    /// Every table and its columns, read from the database's catalogue.
+    async fn columns(&self) -> Vec<(String, Vec<String>)> {
+        let db = &self.db;
+        let backend = db.get_database_backend();
+        let query = |sql: String| db.query_all_raw(Statement::from_string(backend, sql));
+        let mut out = Vec::new();
+        match backend {
+            DbBackend::Sqlite => {
+                let tables = query(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' \
+                     AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                        .into(),
+                )
+                .await
+                .unwrap();
+                for t in tables {
+                    let table: String = t.try_get("", "name").unwrap();
+                    let cols: Vec<String> =
+                        query(format!("SELECT name FROM pragma_table_info('{table}')"))
+                            .await
+                            .unwrap()
+                            .iter()
+                            .map(|c| c.try_get::<String>("", "name").unwrap())
+                            .collect();
+                    out.push((format!("\"{table}\""), cols));
+                }
+            }
+            _ => {
+                let rows = query(
+                    "SELECT c.table_schema, c.table_name, c.column_name \
+                     FROM information_schema.columns c \
+                     JOIN information_schema.tables t \
+                       ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+                     WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema') \
+                       AND t.table_type = 'BASE TABLE' \
+                     ORDER BY c.table_schema, c.table_name, c.ordinal_position"
+                        .into(),
+                )
+                .await
+                .unwrap();
+                for r in rows {
+                    let schema: String = r.try_get("", "table_schema").unwrap();
+                    let table: String = r.try_get("", "table_name").unwrap();
+                    let column: String = r.try_get("", "column_name").unwrap();
+                    let table = format!("\"{schema}\".\"{table}\"");
+                    match out.last_mut() {
+                        Some((t, cols)) if *t == table => cols.push(column),
+                        _ => out.push((table, vec![column])),
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
@@ -584,4 +690,24 @@ pub fn mentor_body() -> Value {
         "capacity": 2,
         "available_from": "2027-01-04"
     })
+}
+
+/// `(row, field)` of each error of an import report, in report order; every
+/// error must carry a message.
+pub fn row_errors(report: &Value) -> Vec<(u64, String)> {
+    report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            assert!(
+                e["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "every error has a message: {e}"
+            );
+            (
+                e["row"].as_u64().expect("row"),
+                e["field"].as_str().expect("field").to_owned(),
+            )
+        })
+        .collect()
 }

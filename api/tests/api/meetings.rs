@@ -1,7 +1,7 @@
 //! Meetings of a pairing and its figures, on a clock the test sets: dates
 //! are checked against the start, the end and today, never by waiting.
 use crate::helpers::*;
-use crate::mentees::{mentee, search_database};
+use crate::mentees::mentee;
 use api::clock::Clock;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -192,11 +192,11 @@ clock_test!(
         )
         .await
         .expect(404);
-        assert!(!search_database(&app, &first).await.is_empty());
+        assert!(!app.search_database(&first).await.is_empty());
         app.delete(&format!("/v1/mentees/{mentee_id}"), Some(token))
             .await
             .expect(204);
-        let hits = search_database(&app, &first).await;
+        let hits = app.search_database(&first).await;
         assert!(hits.is_empty(), "still in {hits:?}");
         let listed = app.get(&meetings, Some(token)).await.expect(200);
         assert_eq!(listed["items"].as_array().unwrap().len(), 4);

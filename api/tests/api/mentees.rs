@@ -3,7 +3,7 @@
 use crate::db_test;
 use crate::helpers::*;
 use chrono::Datelike;
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -78,40 +78,8 @@ fn by_last_name<'a>(mentees: &'a [Value], last: &str) -> &'a Value {
 
 /// `POST /v1/mentees/import` with a raw `text/csv` body.
 async fn import(app: &TestApp, token: &str, query: &str, body: impl Into<Vec<u8>>) -> Response {
-    let response = app
-        .client
-        .post(format!("{}/v1/mentees/import{query}", app.address))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(body.into())
-        .send()
+    app.post_csv(&format!("/v1/mentees/import{query}"), token, body)
         .await
-        .expect("request sent");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("body read");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Response {
-        status,
-        headers,
-        body,
-        text,
-    }
-}
-
-/// `(row, field)` of each reported error, in report order.
-fn row_errors(report: &Value) -> Vec<(u64, String)> {
-    report["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| {
-            (
-                e["row"].as_u64().expect("row"),
-                e["field"].as_str().expect("field").to_owned(),
-            )
-        })
-        .collect()
 }
 
 db_test!(
@@ -345,76 +313,6 @@ db_test!(
     }
 );
 
-/// Where `needle` (ASCII, case-insensitive) appears in any column of any row
-/// of any table, as `table.column`.
-pub async fn search_database(app: &TestApp, needle: &str) -> Vec<String> {
-    assert!(needle.is_ascii() && !needle.contains('\''));
-    let db = &app.db;
-    let backend = db.get_database_backend();
-    let query = |sql: String| db.query_all_raw(Statement::from_string(backend, sql));
-    let mut columns: Vec<(String, String)> = Vec::new();
-    match backend {
-        DbBackend::Sqlite => {
-            let tables = query(
-                "SELECT name FROM sqlite_master WHERE type = 'table' \
-                 AND name NOT LIKE 'sqlite_%'"
-                    .into(),
-            )
-            .await
-            .unwrap();
-            for t in tables {
-                let table: String = t.try_get("", "name").unwrap();
-                for c in query(format!("SELECT name FROM pragma_table_info('{table}')"))
-                    .await
-                    .unwrap()
-                {
-                    columns.push((format!("\"{table}\""), c.try_get("", "name").unwrap()));
-                }
-            }
-        }
-        _ => {
-            for r in query(
-                "SELECT c.table_schema, c.table_name, c.column_name \
-                 FROM information_schema.columns c \
-                 JOIN information_schema.tables t \
-                   ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
-                 WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema') \
-                   AND t.table_type = 'BASE TABLE'"
-                    .into(),
-            )
-            .await
-            .unwrap()
-            {
-                let schema: String = r.try_get("", "table_schema").unwrap();
-                let table: String = r.try_get("", "table_name").unwrap();
-                columns.push((
-                    format!("\"{schema}\".\"{table}\""),
-                    r.try_get("", "column_name").unwrap(),
-                ));
-            }
-        }
-    }
-    assert!(columns.iter().any(|(t, _)| t.contains("mentee")));
-    let needle = needle.to_lowercase();
-    let mut found = Vec::new();
-    for (table, column) in &columns {
-        let sql = format!(
-            "SELECT COUNT(*) AS n FROM {table} \
-             WHERE LOWER(CAST(\"{column}\" AS TEXT)) LIKE '%{needle}%'"
-        );
-        let row = db
-            .query_one_raw(Statement::from_string(backend, sql.clone()))
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            .expect("a count");
-        let n: i64 = row.try_get("", "n").unwrap();
-        if n > 0 {
-            found.push(format!("{table}.{column}"));
-        }
-    }
-    found
-}
-
 db_test!(
     async fn erasing_a_mentee_leaves_no_personal_data_in_the_database(app: TestApp) {
         let admin = app.admin().await;
@@ -473,7 +371,7 @@ db_test!(
         ];
         for needle in needles {
             assert!(
-                !search_database(&app, needle).await.is_empty(),
+                !app.search_database(needle).await.is_empty(),
                 "{needle} should be found before erasure"
             );
         }
@@ -484,7 +382,7 @@ db_test!(
             app.delete(&path, Some(token)).await.expect(404);
         }
         for needle in needles {
-            let hits = search_database(&app, needle).await;
+            let hits = app.search_database(needle).await;
             assert!(hits.is_empty(), "{needle} is still in {hits:?}");
         }
         // What stays is anonymous: situation, tier, département.

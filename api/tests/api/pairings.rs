@@ -3,7 +3,7 @@
 //! capacity under concurrent activations, isolation and erasure.
 use crate::db_test;
 use crate::helpers::*;
-use crate::mentees::{mentee, search_database, year};
+use crate::mentees::{mentee, year};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -501,11 +501,11 @@ db_test!(
         )
         .await
         .expect(200);
-        assert!(!search_database(&app, &first).await.is_empty());
+        assert!(!app.search_database(&first).await.is_empty());
         app.delete(&format!("/v1/mentees/{mentee_id}"), Some(token))
             .await
             .expect(204);
-        let hits = search_database(&app, &first).await;
+        let hits = app.search_database(&first).await;
         assert!(hits.is_empty(), "still in {hits:?}");
         let after = app.get(&path, Some(token)).await.expect(200);
         assert_eq!(after["status"], "ended");

@@ -2,7 +2,7 @@
 //! validation, identity, cross-school isolation, erasure, and the CSV import.
 use crate::db_test;
 use crate::helpers::*;
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -84,44 +84,8 @@ fn by_last_name<'a>(pupils: &'a [Value], last: &str) -> &'a Value {
 
 /// `POST /v1/pupils/import` with a raw `text/csv` body.
 async fn import(app: &TestApp, token: &str, query: &str, body: impl Into<Vec<u8>>) -> Response {
-    let response = app
-        .client
-        .post(format!("{}/v1/pupils/import{query}", app.address))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(body.into())
-        .send()
+    app.post_csv(&format!("/v1/pupils/import{query}"), token, body)
         .await
-        .expect("request sent");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.expect("body read");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Response {
-        status,
-        headers,
-        body,
-        text,
-    }
-}
-
-/// `(row, field)` of each reported error, in report order.
-fn row_errors(report: &Value) -> Vec<(u64, String)> {
-    report["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| {
-            assert!(
-                e["message"].as_str().is_some_and(|m| !m.is_empty()),
-                "every error has a message: {e}"
-            );
-            (
-                e["row"].as_u64().expect("row"),
-                e["field"].as_str().expect("field").to_owned(),
-            )
-        })
-        .collect()
 }
 
 /// Windows-1252 bytes of a text made of ASCII and a few French letters.
@@ -815,94 +779,6 @@ db_test!(
 // Erasure
 // ---------------------------------------------------------------------------
 
-/// Every table and column of the database, read from the catalogue.
-async fn columns(app: &TestApp) -> Vec<(String, Vec<String>)> {
-    let db = &app.db;
-    let backend = db.get_database_backend();
-    let query = |sql: String| db.query_all_raw(Statement::from_string(backend, sql));
-    let mut out = Vec::new();
-    match backend {
-        DbBackend::Sqlite => {
-            let tables = query(
-                "SELECT name FROM sqlite_master WHERE type = 'table' \
-                 AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                    .into(),
-            )
-            .await
-            .unwrap();
-            for t in tables {
-                let table: String = t.try_get("", "name").unwrap();
-                let cols: Vec<String> =
-                    query(format!("SELECT name FROM pragma_table_info('{table}')"))
-                        .await
-                        .unwrap()
-                        .iter()
-                        .map(|c| c.try_get::<String>("", "name").unwrap())
-                        .collect();
-                out.push((format!("\"{table}\""), cols));
-            }
-        }
-        _ => {
-            let rows = query(
-                "SELECT c.table_schema, c.table_name, c.column_name \
-                 FROM information_schema.columns c \
-                 JOIN information_schema.tables t \
-                   ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
-                 WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema') \
-                   AND t.table_type = 'BASE TABLE' \
-                 ORDER BY c.table_schema, c.table_name, c.ordinal_position"
-                    .into(),
-            )
-            .await
-            .unwrap();
-            for r in rows {
-                let schema: String = r.try_get("", "table_schema").unwrap();
-                let table: String = r.try_get("", "table_name").unwrap();
-                let column: String = r.try_get("", "column_name").unwrap();
-                let table = format!("\"{schema}\".\"{table}\"");
-                match out.last_mut() {
-                    Some((t, cols)) if *t == table => cols.push(column),
-                    _ => out.push((table, vec![column])),
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Where `needle` (ASCII, case-insensitive) appears in any column of any
-/// row of any table, as `table.column`.
-async fn search_database(app: &TestApp, needle: &str) -> Vec<String> {
-    assert!(needle.is_ascii() && !needle.contains('\''));
-    let backend = app.db.get_database_backend();
-    let tables = columns(app).await;
-    assert!(
-        tables.iter().any(|(t, _)| t.contains("pupil")),
-        "{tables:?}"
-    );
-    let needle = needle.to_lowercase();
-    let mut found = Vec::new();
-    for (table, cols) in &tables {
-        for column in cols {
-            let sql = format!(
-                "SELECT COUNT(*) AS n FROM {table} \
-                 WHERE LOWER(CAST(\"{column}\" AS TEXT)) LIKE '%{needle}%'"
-            );
-            let row = app
-                .db
-                .query_one_raw(Statement::from_string(backend, sql.clone()))
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"))
-                .expect("a count");
-            let n: i64 = row.try_get("", "n").unwrap();
-            if n > 0 {
-                found.push(format!("{table}.{column}"));
-            }
-        }
-    }
-    found
-}
-
 db_test!(
     async fn erasing_a_pupil_leaves_no_personal_data_in_the_database(app: TestApp) {
         let admin = app.admin().await;
@@ -958,7 +834,7 @@ db_test!(
         ];
         // The search finds them while they exist: it is not blind.
         for needle in needles {
-            let hits = search_database(&app, needle).await;
+            let hits = app.search_database(needle).await;
             assert!(!hits.is_empty(), "{needle} should be found before erasure");
         }
 
@@ -971,7 +847,7 @@ db_test!(
                 .expect(404);
         }
         for needle in needles {
-            let hits = search_database(&app, needle).await;
+            let hits = app.search_database(needle).await;
             assert!(hits.is_empty(), "{needle} is still in {hits:?}");
         }
 
