@@ -22,6 +22,7 @@ pub struct Settings {
     pub reference: ReferenceSettings,
     pub email: EmailSettings,
     pub jobs: JobSettings,
+    pub mentoring: MentoringSettings,
     /// The system clock, unless a test sets one.
     #[serde(skip)]
     pub clock: crate::clock::Clock,
@@ -42,6 +43,28 @@ pub struct JobSettings {
     /// killed process would.
     #[serde(default)]
     pub crash_before_commit: bool,
+}
+
+/// Mentoring follow-up: alert thresholds, the yearly target, the export key.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MentoringSettings {
+    /// An active pair without a meeting for this many days (since its start
+    /// when it has none) raises an alert.
+    pub no_meeting_days: i64,
+    /// A proposal unanswered for this many days raises an alert.
+    pub proposal_unanswered_days: i64,
+    /// A mentee without a proposed or running pairing for this many days.
+    pub unpaired_days: i64,
+    /// The programme's minimum duration, in months.
+    pub minimum_months: u32,
+    /// Pairs reaching the minimum within this many days, or having reached it
+    /// this many days ago at most, are listed.
+    pub minimum_window_days: i64,
+    /// Pairs to start in a calendar year (the State's target).
+    pub yearly_target: u64,
+    /// Key of the pseudonyms in the State export; absent, one is generated
+    /// and kept in the database, so pseudonyms stay stable per installation.
+    pub export_secret: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,6 +169,14 @@ placement_ttl_days = 7
 [reference]
 dir = "../shared/data"
 
+[mentoring]
+no_meeting_days = 30
+proposal_unanswered_days = 14
+unpaired_days = 30
+minimum_months = 6
+minimum_window_days = 14
+yearly_target = 200000
+
 [email]
 from = "Tremplin <ne-pas-repondre@tremplin.localhost>"
 public_base_url = "http://127.0.0.1:8080"
@@ -242,6 +273,28 @@ impl Settings {
             ));
         }
         crate::email::check_settings(&self.email).map_err(ConfigError::Invalid)?;
+        self.check_mentoring()?;
+        Ok(())
+    }
+
+    fn check_mentoring(&self) -> Result<(), ConfigError> {
+        let m = &self.mentoring;
+        if [m.no_meeting_days, m.proposal_unanswered_days, m.unpaired_days]
+            .iter()
+            .any(|d| *d <= 0)
+            || m.minimum_window_days < 0
+            || m.minimum_months == 0
+            || m.yearly_target == 0
+        {
+            return Err(ConfigError::Invalid(
+                "mentoring thresholds and yearly_target must be positive".into(),
+            ));
+        }
+        if m.export_secret.as_ref().is_some_and(|s| s.expose_secret().len() < 32) {
+            return Err(ConfigError::Invalid(
+                "mentoring.export_secret must be at least 32 characters".into(),
+            ));
+        }
         Ok(())
     }
 

@@ -32,6 +32,7 @@ pub struct AppState {
     /// Links in e-mails use `email.public_base_url`.
     pub email: EmailSettings,
     pub jobs: JobSettings,
+    pub mentoring: crate::configuration::MentoringSettings,
     /// What "now" and "today" are: the system clock, or a test's.
     pub clock: crate::clock::Clock,
 }
@@ -140,6 +141,7 @@ impl Application {
         });
         let state = web::Data::new(AppState {
             jobs: settings.jobs.clone(),
+            mentoring: settings.mentoring.clone(),
             clock: settings.clock.clone(),
             search,
             communes,

@@ -1,6 +1,7 @@
 //! Database queries, one module per resource. Every function that reads or
 //! writes an organisation's records takes the organisation id and filters on
 //! it, so another organisation's record is simply not found.
+pub mod alerts;
 pub mod api_clients;
 pub mod jobs;
 pub mod match_requests;
