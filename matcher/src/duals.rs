@@ -185,4 +185,84 @@ mod random_tests {
             }
         }
     }
+
+    fn value(a: &Arcs, f: &Flow) -> (usize, i64) {
+        let mut cost = 0;
+        for (i, &j) in f.assign.iter().enumerate() {
+            if j != NONE {
+                cost += a.cost[a.of(i).find(|&k| a.slot[k] == j).expect("assigned arc")];
+            }
+        }
+        (f.assign.iter().filter(|&&j| j != NONE).count(), cost)
+    }
+
+    /// Warm start (`flow::resume` after arcs were added out of matched and unmatched
+    /// units) reaches the same optimum as a fresh solve, with feasible prices; over- and
+    /// undersubscribed networks, capacities above one, several rounds of added arcs.
+    #[test]
+    fn resume_after_new_arcs_equals_fresh_solve() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for case in 0..4000 {
+            let nu = 1 + rnd(12) as usize;
+            let ns = 1 + rnd(8) as usize;
+            let cap: Vec<u32> = (0..ns).map(|_| 1 + rnd(3) as u32).collect();
+            // Every unit's full list, in random order; rounds reveal longer prefixes.
+            let full: Vec<Vec<(u32, i64)>> = (0..nu)
+                .map(|_| {
+                    let mut row: Vec<(u32, i64)> = Vec::new();
+                    for _ in 0..rnd(6) {
+                        let j = rnd(ns as u64) as u32;
+                        if row.iter().all(|a| a.0 != j) {
+                            row.push((j, rnd(30) as i64 - 5));
+                        }
+                    }
+                    row
+                })
+                .collect();
+            let build = |shown: &[usize]| {
+                let mut a = Arcs {
+                    start: vec![0],
+                    ..Arcs::default()
+                };
+                for (row, &k) in full.iter().zip(shown) {
+                    for &(j, c) in &row[..k.min(row.len())] {
+                        a.slot.push(j);
+                        a.cost.push(c);
+                    }
+                    a.start.push(a.slot.len() as u32);
+                }
+                a
+            };
+            let mut shown: Vec<usize> = (0..nu).map(|_| rnd(3) as usize).collect();
+            let mut a = build(&shown);
+            let mut f = solve(&cap, &a);
+            for round in 0..3 {
+                tighten(&cap, &a, &mut f);
+                let grow: Vec<usize> = (0..nu)
+                    .filter(|&i| shown[i] < full[i].len() && (round == 2 || rnd(2) == 0))
+                    .collect();
+                for &i in &grow {
+                    shown[i] += 1 + rnd(3) as usize;
+                }
+                a = build(&shown);
+
+                f = crate::flow::resume(&cap, &a, f, grow.iter().copied());
+                if let Some(bad) = first_negative_arc(&cap, &a, &f) {
+                    panic!("case {case} round {round}: {bad}\ncap {cap:?}\narcs {a:?}");
+                }
+                let fresh = solve(&cap, &a);
+                assert_eq!(
+                    value(&a, &f),
+                    value(&a, &fresh),
+                    "case {case} round {round}\ncap {cap:?}\narcs {a:?}"
+                );
+            }
+        }
+    }
 }

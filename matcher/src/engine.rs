@@ -149,6 +149,8 @@ impl Tier<'_> {
             .map(|k| self.candidates(k, width[k], &index, &remote))
             .collect();
         times.candidates += t.elapsed();
+        // MATCHER_TRACE=1 prints one line per solve round (a profiling aid, see README).
+        let trace = std::env::var_os("MATCHER_TRACE").is_some();
         let mut previous: Option<(Flow, Vec<usize>)> = None;
         loop {
             let t = Instant::now();
@@ -168,12 +170,32 @@ impl Tier<'_> {
                     flow::resume(self.remaining, &arcs, empty, order)
                 }
             };
+            let t_flow = t.elapsed();
             duals::tighten(self.remaining, &arcs, &mut flow);
             times.solve += t.elapsed();
+            let t_tight = t.elapsed() - t_flow;
 
             let t = Instant::now();
             let violations = self.verify(&flow, &lists);
             times.verify += t.elapsed();
+            if trace {
+                let u = self.unit(0);
+                eprintln!(
+                    "matcher: {:?} week {} {:?} units {} seats {} arcs {} matched {} \
+                     flow {:?} tighten {:?} verify {:?} violations {}",
+                    u.kind,
+                    u.weeks.first,
+                    u.tier,
+                    self.units.len(),
+                    self.remaining.iter().map(|&r| r as u64).sum::<u64>(),
+                    arcs.slot.len(),
+                    flow.assign.iter().filter(|&&a| a != NONE).count(),
+                    t_flow,
+                    t_tight,
+                    t.elapsed(),
+                    violations.len()
+                );
+            }
             if violations.is_empty() {
                 stats.candidate_arcs += arcs.slot.len() as u64;
                 return flow;
@@ -192,10 +214,9 @@ impl Tier<'_> {
                     lists[k].0.push((slot, cost));
                 }
             }
-            // Unmatched units re-enter the previous flow; a matched one forces a fresh solve.
-            if widened.iter().all(|&k| flow.assign[k] == NONE) {
-                previous = Some((flow, widened));
-            }
+            // Widened units are lifted off the previous flow and enter again; the rest of
+            // it, and its tight prices, stay (`flow::resume`).
+            previous = Some((flow, widened));
             times.candidates += t.elapsed();
         }
     }

@@ -68,10 +68,19 @@ pub(crate) fn solve(cap: &[u32], arcs: &Arcs) -> Flow {
     resume(cap, arcs, Flow::empty(nu, cap.len()), 0..nu)
 }
 
-/// Continues from an optimal `flow` after new arcs were added out of `units`, all of them
-/// unmatched: such a unit carries no flow, so taking it out and letting it enter again is
-/// the same as if it had never been processed. `flow`'s potentials must be feasible for
-/// every other arc.
+/// Continues from an optimal `flow` after new arcs were added out of `units`: each of them
+/// is lifted off its current place and enters again. `flow`'s potentials must be feasible
+/// for every residual arc of the network before the change (as [`crate::duals::tighten`]
+/// leaves them); the result is optimal on the new network.
+///
+/// An unmatched unit carries no flow but its "stay out" one, so lifting it changes nothing
+/// else. A matched unit leaves a seat behind whose "free seat" arc may have a negative
+/// reduced cost; that seat is kept as a deficit instead, and the unit's shortest path goes
+/// either to it (a cheaper arrangement of the same units) or to the sink, in which case a
+/// second, backward shortest path from the seat to the sink refills it ([`State::refill`]):
+/// an unmatched unit takes it, someone moves in from a seat that becomes free instead, or
+/// it stays free. Both are shortest-path augmentations, so reduced costs stay
+/// non-negative on every residual arc and the final flow is optimal.
 pub(crate) fn resume(
     cap: &[u32],
     arcs: &Arcs,
@@ -81,11 +90,17 @@ pub(crate) fn resume(
     let nu = arcs.start.len() - 1;
     let ns = cap.len();
     let n = nu + ns;
+    let units: Vec<usize> = units.into_iter().collect();
     let mut holders = vec![Vec::new(); ns];
     for (i, &j) in flow.assign.iter().enumerate() {
         if j != NONE {
             holders[j as usize].push(i as u32);
         }
+    }
+    let lifts_matched = units.iter().any(|&s| flow.assign[s] != NONE);
+    let mut pending = vec![false; nu];
+    for &s in &units {
+        pending[s] = true;
     }
     let mut st = State {
         nu,
@@ -102,16 +117,68 @@ pub(crate) fn resume(
         epoch: 0,
         heap: BinaryHeap::new(),
         finalized: Vec::new(),
+        pending,
+        rev: if lifts_matched {
+            Incoming::of(arcs, ns)
+        } else {
+            Incoming::default()
+        },
+        next_unit: Vec::new(),
+        next_slot: Vec::new(),
+        deficit: vec![0; ns],
     };
+    // Lift every unit first: a matched unit still in place could be reached through its
+    // seat before its new arcs are made feasible.
+    for &s in &units {
+        let seat = st.assign[s];
+        if seat != NONE {
+            st.detach(s);
+            st.deficit[seat as usize] += 1;
+        }
+    }
     for s in units {
-        debug_assert_eq!(st.assign[s], NONE);
+        st.pending[s] = false;
         st.enter(s, cap, arcs);
+    }
+    for j in 0..ns {
+        while st.deficit[j] > 0 {
+            st.refill(j);
+        }
     }
     Flow {
         assign: st.assign,
         pu: st.pu,
         ps: st.ps,
         assign_cost: st.assign_cost,
+    }
+}
+
+/// Incoming candidate arcs of each slot: (unit, cost), compressed rows.
+#[derive(Default)]
+struct Incoming {
+    start: Vec<u32>,
+    from: Vec<(u32, i64)>,
+}
+
+impl Incoming {
+    fn of(arcs: &Arcs, ns: usize) -> Self {
+        let mut start = vec![0u32; ns + 1];
+        for &j in &arcs.slot {
+            start[j as usize + 1] += 1;
+        }
+        for j in 0..ns {
+            start[j + 1] += start[j];
+        }
+        let mut fill = start.clone();
+        let mut from = vec![(0u32, 0i64); arcs.slot.len()];
+        for i in 0..arcs.start.len() - 1 {
+            for a in arcs.of(i) {
+                let j = arcs.slot[a] as usize;
+                from[fill[j] as usize] = (i as u32, arcs.cost[a]);
+                fill[j] += 1;
+            }
+        }
+        Incoming { start, from }
     }
 }
 
@@ -130,6 +197,16 @@ struct State {
     epoch: u32,
     heap: BinaryHeap<Reverse<(i64, u32)>>,
     finalized: Vec<u32>,
+    /// Units lifted off and not yet entered again: not part of the network meanwhile.
+    pending: Vec<bool>,
+    rev: Incoming,
+    /// Backward search: the slot each unit moves to (and its cost), the unit each slot
+    /// gives up.
+    next_unit: Vec<(u32, i64)>,
+    next_slot: Vec<u32>,
+    /// Units a slot is short of: seats its lifted units left, still counted as used
+    /// until a unit moves in or a backward path frees them.
+    deficit: Vec<u32>,
 }
 
 impl State {
@@ -146,7 +223,8 @@ impl State {
         false
     }
 
-    /// One shortest path from unit `s` to the sink, then the augmentation.
+    /// One shortest path from unit `s` to the sink or to a slot short of a unit, then the
+    /// augmentation.
     fn enter(&mut self, s: usize, cap: &[u32], arcs: &Arcs) {
         self.epoch += 1;
         self.heap.clear();
@@ -191,7 +269,11 @@ impl State {
                 }
             } else {
                 let j = v - nu;
-                if (self.holders[j].len() as u32) < cap[j] {
+                if self.deficit[j] > 0 {
+                    if d < best.0 {
+                        best = (d, code | TERM);
+                    }
+                } else if (self.holders[j].len() as u32) < cap[j] {
                     let exit = d + self.ps[j];
                     if exit < best.0 {
                         best = (exit, code | TERM);
@@ -225,7 +307,9 @@ impl State {
             self.detach(end);
             old as usize
         } else {
-            end - nu
+            let j = end - nu;
+            self.deficit[j] = self.deficit[j].saturating_sub(1);
+            j
         };
         loop {
             let i = self.prev[slot] as usize;
@@ -238,6 +322,108 @@ impl State {
                 break;
             }
             slot = old as usize;
+        }
+    }
+
+    /// Shortest path *into* slot `j`, a slot short of a unit, from the sink: Dijkstra over
+    /// reversed residual arcs, then the augmentation. The path starts with an unmatched
+    /// unit leaving its "stay out" arc, or with a slot giving up a unit (possibly `j`
+    /// itself: the seat becomes free), and ends with a unit moving into `j`.
+    fn refill(&mut self, j: usize) {
+        self.epoch += 1;
+        self.heap.clear();
+        self.finalized.clear();
+        let nu = self.nu;
+        if self.next_unit.is_empty() {
+            self.next_unit = vec![(NONE, 0); nu];
+            self.next_slot = vec![NONE; self.ps.len()];
+        }
+        let mut best = (i64::MAX, NONE);
+        self.relax(nu + j, 0);
+        while let Some(&Reverse((d, code))) = self.heap.peek() {
+            if d >= best.0 {
+                break;
+            }
+            self.heap.pop();
+            let v = code as usize;
+            if self.done[v] == self.epoch || d > self.dist[v] {
+                continue;
+            }
+            self.done[v] = self.epoch;
+            self.finalized.push(code);
+            if v < nu {
+                // Into unit v: from its slot (it leaves it), or from the sink when it was
+                // unmatched (it stops staying out).
+                match self.assign[v] {
+                    NONE => {
+                        let start = d - BIG - self.pu[v];
+                        if start < best.0 {
+                            best = (start, code);
+                        }
+                    }
+                    m => {
+                        let m = m as usize;
+                        let nd = d - self.assign_cost[v] + self.ps[m] - self.pu[v];
+                        if self.relax(nu + m, nd) {
+                            self.next_slot[m] = v as u32;
+                        }
+                    }
+                }
+            } else {
+                // Into slot m: from the sink when it holds a unit (it gives one up), or
+                // from a unit that has an arc to it.
+                let m = v - nu;
+                if !self.holders[m].is_empty() || self.deficit[m] > 0 {
+                    let start = d - self.ps[m];
+                    if start < best.0 {
+                        best = (start, code);
+                    }
+                }
+                for k in self.rev.start[m] as usize..self.rev.start[m + 1] as usize {
+                    let (u, c) = self.rev.from[k];
+                    let u = u as usize;
+                    if self.pending[u] || self.assign[u] == m as u32 {
+                        continue;
+                    }
+                    let nd = d + c + self.pu[u] - self.ps[m];
+                    if self.relax(u, nd) {
+                        self.next_unit[u] = (m as u32, c);
+                    }
+                }
+            }
+        }
+        let big_d = best.0;
+        for &code in &self.finalized {
+            let v = code as usize;
+            let dv = self.dist[v];
+            if dv < big_d {
+                if v < nu {
+                    self.pu[v] += big_d - dv;
+                } else {
+                    self.ps[v - nu] += big_d - dv;
+                }
+            }
+        }
+        let start = best.1 as usize;
+        let mut unit = if start < nu {
+            start
+        } else if start - nu == j {
+            self.deficit[j] -= 1; // the seat becomes free.
+            return;
+        } else {
+            self.next_slot[start - nu] as usize
+        };
+        loop {
+            let (m, c) = self.next_unit[unit];
+            self.detach(unit);
+            self.assign[unit] = m;
+            self.assign_cost[unit] = c;
+            self.holders[m as usize].push(unit as u32);
+            if m as usize == j {
+                self.deficit[j] -= 1;
+                break;
+            }
+            unit = self.next_slot[m as usize] as usize;
         }
     }
 
