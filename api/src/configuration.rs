@@ -114,8 +114,9 @@ pub struct EmailSettings {
     /// Sender mailbox, `Name <address>` or a bare address.
     pub from: String,
     /// The public origin links in messages point to: web pages
-    /// (`/invitation?token=`, `/placements/{id}`, `/pairings/{id}`) and the
-    /// API under `/v1` (unsubscribe links), as behind one reverse proxy.
+    /// (`/invitation?token=`, `/placements/{id}`, `/pairings/{id}`, and the
+    /// public `/mentorat` page for mentors and mentees, who have no account)
+    /// and the API under `/v1` (unsubscribe links), as behind one reverse proxy.
     pub public_base_url: String,
     /// Folder of the `.eml` files written without an SMTP server.
     pub outbox_dir: PathBuf,

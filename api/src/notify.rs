@@ -1,6 +1,9 @@
 //! The e-mails of the placement workflow, written to the outbox in the
 //! transaction of their event. Pupils are named by class only: no personal
-//! data of a minor ever sits in the outbox.
+//! data of a minor ever sits in the outbox. The mentoring workflow's
+//! e-mails are in [`pairing`].
+pub mod pairing;
+
 use crate::domain::PlacementStatus;
 use crate::email::{self, Email, EmailKind, PlacementMail};
 use chrono::{DateTime, Duration, Utc};

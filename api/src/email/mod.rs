@@ -29,8 +29,9 @@ mod templates;
 mod transport;
 
 pub use outbox::{
-    Claim, EmailKind, NewEmail, Outcome, Status, UNSUBSCRIBE_PLACEHOLDER, cancel_scheduled, claim,
-    enqueue, enqueue_scheduled, find, list, renew, requeue_failed, settle,
+    Claim, ERASED, EmailKind, NewEmail, Outcome, PUBLIC_BASE_URL_PLACEHOLDER, Status,
+    UNSUBSCRIBE_PLACEHOLDER, cancel_scheduled, claim, enqueue, enqueue_about, enqueue_scheduled,
+    erase, find, list, renew, requeue_failed, settle,
 };
 pub use preferences::{
     find as find_preference, find_by_token as find_preference_by_token, unsubscribe,

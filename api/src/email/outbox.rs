@@ -15,6 +15,11 @@ use uuid::Uuid;
 /// replaces it at delivery, once the recipient's token exists.
 pub const UNSUBSCRIBE_PLACEHOLDER: &str = "%%UNSUBSCRIBE_URL%%";
 
+/// Stands for `email.public_base_url` in messages rendered where the setting
+/// is out of reach (the pairing store, whichever path changes a pairing);
+/// the sender replaces it at delivery.
+pub const PUBLIC_BASE_URL_PLACEHOLDER: &str = "%%PUBLIC_BASE_URL%%";
+
 /// Which template a message came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailKind {
@@ -117,6 +122,57 @@ pub async fn enqueue_scheduled(
     reference: &str,
 ) -> Result<(), DbErr> {
     insert(db, msg, not_before, Some(reference.to_owned())).await
+}
+
+/// Like [`enqueue`], tagged with `reference` (`mentee:<id>`) so that the
+/// messages about a person can be found again, to erase them.
+pub async fn enqueue_about(
+    db: &impl ConnectionTrait,
+    msg: NewEmail,
+    reference: &str,
+) -> Result<(), DbErr> {
+    insert(db, msg, Utc::now(), Some(reference.to_owned())).await
+}
+
+/// What an erased message says instead of its subject and text.
+pub const ERASED: &str = "[effacé]";
+
+/// Erases the messages tagged with one of `references`, in the caller's
+/// transaction (a person's erasure): queued ones are dropped; the others
+/// keep their kind, status and dates, lose their subject and text, and
+/// their recipient too when `recipient` (the erased person's own copies).
+/// A failed one becomes suppressed, so that no retry sends it empty.
+pub async fn erase(
+    db: &impl ConnectionTrait,
+    references: &[String],
+    recipient: bool,
+) -> Result<(), DbErr> {
+    if references.is_empty() {
+        return Ok(());
+    }
+    let tagged = || Column::Reference.is_in(references.iter().cloned());
+    email_outbox::Entity::delete_many()
+        .filter(tagged())
+        .filter(Column::Status.eq(Status::Queued.as_str()))
+        .exec(db)
+        .await?;
+    email_outbox::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(Status::Suppressed.as_str()))
+        .filter(tagged())
+        .filter(Column::Status.eq(Status::Failed.as_str()))
+        .exec(db)
+        .await?;
+    let mut update = email_outbox::Entity::update_many()
+        .col_expr(Column::Subject, Expr::value(ERASED))
+        .col_expr(Column::TextBody, Expr::value(ERASED))
+        .col_expr(Column::HtmlBody, Expr::value(ERASED))
+        .col_expr(Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()));
+    if recipient {
+        update = update.col_expr(Column::Recipient, Expr::value(ERASED));
+    }
+    update.filter(tagged()).exec(db).await?;
+    Ok(())
 }
 
 /// Drops the still-queued messages of `kind` tagged `reference`, in the

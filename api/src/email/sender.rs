@@ -1,7 +1,7 @@
 //! The background sender: claims due messages, delivers them, records the
 //! outcome. Any number of processes may run one on the same database; a claim
 //! is a lease, so a message whose sender died goes out after the lease ends.
-use super::outbox::{self, Outcome, UNSUBSCRIBE_PLACEHOLDER};
+use super::outbox::{self, Outcome, PUBLIC_BASE_URL_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER};
 use super::preferences;
 use super::transport::{DeliveryError, Transport};
 use crate::configuration::EmailSettings;
@@ -83,7 +83,13 @@ impl Sender {
         Ok(count)
     }
 
-    async fn deliver(&self, row: email_outbox::Model) -> Result<Outcome, DbErr> {
+    async fn deliver(&self, mut row: email_outbox::Model) -> Result<Outcome, DbErr> {
+        let base = self.settings.public_base_url.trim_end_matches('/');
+        for body in [&mut row.text_body, &mut row.html_body] {
+            if body.contains(PUBLIC_BASE_URL_PLACEHOLDER) {
+                *body = body.replace(PUBLIC_BASE_URL_PLACEHOLDER, base);
+            }
+        }
         let unsubscribe = if row.essential {
             None
         } else {

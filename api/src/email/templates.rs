@@ -7,9 +7,13 @@
 //! Non-essential messages (reminders, digests) carry an unsubscribe link that
 //! the sender fills in at delivery (see [`UNSUBSCRIBE_PLACEHOLDER`]).
 use super::outbox::{EmailKind, NewEmail, UNSUBSCRIBE_PLACEHOLDER};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use std::fmt::Write;
 use uuid::Uuid;
+
+mod mentoring;
+
+pub use mentoring::{AlertLine, PairingMail, PairingRole};
 
 /// Namespace of the typed constructors: `Email::invitation(...)`.
 pub struct Email;
@@ -28,33 +32,6 @@ pub struct PlacementMail<'a> {
     pub pupil: Option<&'a str>,
     /// When an unanswered proposal lapses.
     pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// Who a pairing message is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PairingRole {
-    Mentor,
-    Mentee,
-}
-
-/// A pairing as its notifications describe it.
-#[derive(Debug, Clone)]
-pub struct PairingMail<'a> {
-    pub pairing_id: Uuid,
-    pub structure_name: &'a str,
-    /// The mentor's display name (shown to the mentee).
-    pub mentor_name: &'a str,
-    /// The mentee's first name (shown to the mentor).
-    pub mentee_first_name: &'a str,
-    pub start_date: Option<NaiveDate>,
-}
-
-/// One line of the weekly alerts digest.
-#[derive(Debug, Clone)]
-pub struct AlertLine<'a> {
-    pub pairing_id: Uuid,
-    /// What is wrong, already in words (`Aucune rencontre depuis 35 jours`).
-    pub description: &'a str,
 }
 
 /// Text and HTML built side by side, so both parts say the same thing.
@@ -305,94 +282,6 @@ impl Email {
         )
     }
 
-    /// To the mentor, or the mentee when an address is known.
-    pub fn pairing_proposed(
-        base_url: &str,
-        to: &str,
-        role: PairingRole,
-        p: &PairingMail<'_>,
-    ) -> NewEmail {
-        let mut body = Body::new("Bonjour,");
-        body.para(&format!(
-            "{} vous propose un binôme de mentorat avec {}.",
-            p.structure_name,
-            counterpart(role, p)
-        ))
-        .para("La structure vous contactera pour organiser une première rencontre.")
-        .link("Voir le binôme", &pairing_url(base_url, p));
-        email(
-            EmailKind::PairingProposed,
-            to,
-            "Proposition de binôme de mentorat",
-            body,
-        )
-    }
-
-    /// To the mentor, or the mentee when an address is known.
-    pub fn pairing_started(
-        base_url: &str,
-        to: &str,
-        role: PairingRole,
-        p: &PairingMail<'_>,
-    ) -> NewEmail {
-        let mut body = Body::new("Bonjour,");
-        let start = p
-            .start_date
-            .map(|d| format!(" le {}", d.format("%d/%m/%Y")))
-            .unwrap_or_default();
-        body.para(&format!(
-            "Votre mentorat avec {} a commencé{start}. Bonnes rencontres !",
-            counterpart(role, p)
-        ))
-        .para(&format!(
-            "{} reste à votre écoute tout au long de l'accompagnement.",
-            p.structure_name
-        ))
-        .link("Voir le binôme", &pairing_url(base_url, p));
-        email(
-            EmailKind::PairingStarted,
-            to,
-            "Votre mentorat commence",
-            body,
-        )
-    }
-
-    /// To a coordinator: the pairings of the structure that need attention.
-    /// Non-essential: honours unsubscribe.
-    pub fn alerts_digest(
-        base_url: &str,
-        to: &str,
-        structure_name: &str,
-        iso_week: &str,
-        alerts: &[AlertLine<'_>],
-    ) -> NewEmail {
-        let mut body = Body::new("Bonjour,");
-        let count = alerts.len();
-        body.para(&format!(
-            "{count} binôme{s} de {structure_name} demande{s2} votre attention ({}) :",
-            week(iso_week),
-            s = if count > 1 { "s" } else { "" },
-            s2 = if count > 1 { "nt" } else { "" },
-        ));
-        let items: Vec<(String, String)> = alerts
-            .iter()
-            .map(|a| {
-                (
-                    a.description.to_owned(),
-                    url(base_url, &format!("/pairings/{}", a.pairing_id)),
-                )
-            })
-            .collect();
-        body.list(&items)
-            .link("Toutes les alertes", &url(base_url, "/pairings/alerts"));
-        email(
-            EmailKind::AlertsDigest,
-            to,
-            &format!("Alertes mentorat de la {} : {count}", week(iso_week)),
-            body,
-        )
-    }
-
     /// What `tremplin admin send-test-email` sends.
     pub fn test_message(to: &str) -> NewEmail {
         let mut body = Body::new("Bonjour,");
@@ -403,17 +292,6 @@ impl Email {
 
 fn placement_url(base: &str, p: &PlacementMail<'_>) -> String {
     url(base, &format!("/placements/{}", p.placement_id))
-}
-
-fn pairing_url(base: &str, p: &PairingMail<'_>) -> String {
-    url(base, &format!("/pairings/{}", p.pairing_id))
-}
-
-fn counterpart<'a>(role: PairingRole, p: &PairingMail<'a>) -> &'a str {
-    match role {
-        PairingRole::Mentor => p.mentee_first_name,
-        PairingRole::Mentee => p.mentor_name,
-    }
 }
 
 fn placement_outcome(
@@ -460,18 +338,13 @@ mod tests {
         }
     }
 
-    fn pairing() -> PairingMail<'static> {
-        PairingMail {
-            pairing_id: Uuid::nil(),
-            structure_name: "Association Tremplin 93",
-            mentor_name: "Sami B.",
-            mentee_first_name: "Inès",
-            start_date: NaiveDate::from_ymd_opt(2027, 2, 1),
-        }
-    }
-
     /// Checks what every message must hold, then returns it for specifics.
-    fn check(mail: NewEmail, kind: EmailKind, subject_has: &str, body_has: &[&str]) -> NewEmail {
+    pub(super) fn check(
+        mail: NewEmail,
+        kind: EmailKind,
+        subject_has: &str,
+        body_has: &[&str],
+    ) -> NewEmail {
         assert_eq!(mail.kind, kind);
         assert!(mail.subject.contains(subject_has), "{}", mail.subject);
         assert!(!mail.subject.contains('\n'));
@@ -594,51 +467,6 @@ mod tests {
             EmailKind::ProposalReminder,
             "expire bientôt",
             &["08/01/2027", "/placements/"],
-        );
-    }
-
-    #[test]
-    fn pairing_messages_name_the_other_side_only() {
-        let p = pairing();
-        let mentor = check(
-            Email::pairing_proposed(BASE, "sami@example.fr", PairingRole::Mentor, &p),
-            EmailKind::PairingProposed,
-            "binôme",
-            &["Inès", "Association Tremplin 93", "/pairings/"],
-        );
-        assert!(!mentor.text.contains("Sami"));
-        let mentee = check(
-            Email::pairing_started(BASE, "ines@example.fr", PairingRole::Mentee, &p),
-            EmailKind::PairingStarted,
-            "commence",
-            &["Sami B.", "01/02/2027"],
-        );
-        assert!(!mentee.text.contains("Inès"));
-    }
-
-    #[test]
-    fn the_digest_lists_each_alert_with_its_link() {
-        let id = Uuid::now_v7();
-        let alerts = [
-            AlertLine {
-                pairing_id: id,
-                description: "Aucune rencontre depuis 35 jours",
-            },
-            AlertLine {
-                pairing_id: Uuid::nil(),
-                description: "Fin prévue dans 7 jours",
-            },
-        ];
-        check(
-            Email::alerts_digest(BASE, "coord@example.fr", "Asso", "2027-W10", &alerts),
-            EmailKind::AlertsDigest,
-            "semaine 10 de 2027 : 2",
-            &[
-                "2 binômes de Asso demandent",
-                "Aucune rencontre depuis 35 jours",
-                &format!("https://tremplin.example.fr/pairings/{id}"),
-                "Fin prévue dans 7 jours",
-            ],
         );
     }
 

@@ -1,6 +1,7 @@
 //! Pairings and their history. Every change of status is a conditional
 //! update (from the status read) plus one history row, in the caller's
-//! transaction.
+//! transaction; a proposal or a start also writes its e-mails there
+//! (`notify::pairing`), whoever makes the change.
 use crate::domain::{EndReason, PairingStatus};
 use crate::pagination::Page;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -88,6 +89,7 @@ pub async fn insert(
     ))
     .exec_without_returning(db)
     .await?;
+    crate::notify::pairing::moved(db, &created, None, new.status).await?;
     Ok(created)
 }
 
@@ -248,6 +250,11 @@ pub async fn transition(
     ))
     .exec_without_returning(db)
     .await?;
+    if crate::notify::pairing::notifies(Some(from), to)
+        && let Some(moved) = pairing::Entity::find_by_id(id).one(db).await?
+    {
+        crate::notify::pairing::moved(db, &moved, Some(from), to).await?;
+    }
     Ok(true)
 }
 
@@ -327,5 +334,6 @@ pub async fn forget_mentee(
         .filter(pairing_event::Column::PairingId.is_in(ids.clone()))
         .exec(db)
         .await?;
-    super::meetings::forget_notes(db, &ids).await
+    super::meetings::forget_notes(db, &ids).await?;
+    crate::notify::pairing::forget_mentee(db, mentee_id, &ids).await
 }

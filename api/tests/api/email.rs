@@ -662,3 +662,5 @@ async fn send_test_email_explains_what_to_fix() {
     assert_eq!(files.len(), 1);
     std::fs::remove_dir_all(&settings.outbox_dir).unwrap();
 }
+
+mod mentoring;

@@ -313,6 +313,56 @@ db_test!(
     }
 );
 
+/// Pairs the mentee with a new mentor, proposed then active, and waits
+/// until the four e-mails (two to each) are sent: their ids.
+async fn mail_the_mentee_and_a_mentor(app: &TestApp, token: &str, mentee_id: &str) -> Vec<Uuid> {
+    use entity::email_outbox::{Column, Entity};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mentor = app
+        .post("/v1/mentors", Some(token), &mentor_body())
+        .await
+        .expect(201);
+    let pairing = app
+        .post(
+            "/v1/pairings",
+            Some(token),
+            &json!({"mentee_id": mentee_id, "mentor_id": mentor["id"], "status": "proposed"}),
+        )
+        .await
+        .expect(201);
+    app.patch(
+        &format!("/v1/pairings/{}", id_of(&pairing)),
+        Some(token),
+        &json!({"status": "active", "start_date": chrono::Utc::now().date_naive()}),
+    )
+    .await
+    .expect(200);
+    let kinds = ["pairing_proposed", "pairing_started"];
+    for _ in 0..1000 {
+        let rows = Entity::find()
+            .filter(Column::Kind.is_in(kinds))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 4, "two messages to each");
+        if rows.iter().all(|r| r.status == "sent") {
+            return rows.into_iter().map(|r| r.id).collect();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the pairing e-mails were not sent within 20 s");
+}
+
+async fn outbox_rows(app: &TestApp, ids: &[Uuid]) -> Vec<entity::email_outbox::Model> {
+    use entity::email_outbox::{Column, Entity};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    Entity::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
 db_test!(
     async fn erasing_a_mentee_leaves_no_personal_data_in_the_database(app: TestApp) {
         let admin = app.admin().await;
@@ -341,6 +391,7 @@ db_test!(
             }),
         )
         .await;
+        let mails = mail_the_mentee_and_a_mentor(&app, token, &id_of(&created)).await;
         // A second one comes through the CSV import, a third stays.
         let imported_first = format!("Gaspard{tag}");
         let imported_last = format!("Lheureuxq{tag}");
@@ -375,6 +426,13 @@ db_test!(
                 "{needle} should be found before erasure"
             );
         }
+        for needle in [&first, &email] {
+            let hits = app.search_database(needle).await;
+            assert!(
+                hits.iter().any(|h| h.contains("email_outbox")),
+                "the e-mails name {needle}: {hits:?}"
+            );
+        }
         for m in [&created, &imported] {
             let path = format!("/v1/mentees/{}", id_of(m));
             app.delete(&path, Some(token)).await.expect(204);
@@ -407,6 +465,14 @@ db_test!(
             assert_eq!((row.commune_insee, row.school_uai), (None, None));
             assert_eq!(row.identity_hash, None);
         }
+        // The e-mails stay as anonymous traces: kind, status and dates.
+        let kept = outbox_rows(&app, &mails).await;
+        assert_eq!(kept.len(), 4);
+        assert!(
+            kept.iter()
+                .all(|m| m.status == "sent" && m.text_body == "[effacé]")
+        );
+        assert_eq!(kept.iter().filter(|m| m.recipient == "[effacé]").count(), 2);
         let left = all_mentees(&app, token, 50).await;
         assert_eq!(left, vec![witness]);
         // The same person may be registered again after erasure.
