@@ -1,10 +1,15 @@
 //! Measures the engine on the national instance without building the `api` crate:
-//! `cargo run --release -p matcher --example national -- [pupils] [seats] [weeks] [seed]`.
-//! The instance builder is the bench command's own (`api/src/bench/instance.rs`).
+//! `cargo run --release -p matcher --example national -- [pupils] [seats] [weeks] [seed]
+//! [candidates] [export dir]`. The instance builder and the export for
+//! `benches/ortools_mcf.py` are the bench command's own (`api/src/bench/`).
 
 #[path = "../../api/src/bench/instance.rs"]
 #[allow(dead_code)]
 mod instance;
+
+#[path = "../../api/src/bench/export.rs"]
+#[allow(dead_code)]
+mod export;
 
 use std::time::Instant;
 
@@ -27,11 +32,20 @@ fn main() -> anyhow::Result<()> {
     );
     let cfg = matcher::MatchConfig {
         seed: size.seed,
-        candidates_per_unit: arg(5, 8),
+        candidates_per_unit: arg(5, matcher::MatchConfig::default().candidates_per_unit),
         ..Default::default()
     };
+    let dir = a.get(6).map(std::path::PathBuf::from);
+    if let Some(dir) = &dir {
+        let t = Instant::now();
+        let arcs = export::write(dir, &p, &cfg)?;
+        println!("exported {arcs} eligible pairs to {} in {:?}", dir.display(), t.elapsed());
+    }
     let t = Instant::now();
     let out = matcher::solve(&p, &cfg)?;
+    if let Some(dir) = &dir {
+        export::write_solution(&dir.join("engine_solution.csv"), &out)?;
+    }
     println!(
         "engine wall {:?}\n{:#?}\n{:#?}\n{:#?}",
         t.elapsed(),

@@ -28,7 +28,7 @@ impl Default for MatchConfig {
             max_radius_km: 60.0,
             interest_bonus_km: 2.0,
             seed: 0,
-            candidates_per_unit: 32,
+            candidates_per_unit: 8,
         }
     }
 }
