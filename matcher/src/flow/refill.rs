@@ -55,10 +55,11 @@ impl State {
             }
             self.heap.pop();
             let v = code as usize;
-            if self.done[v] == self.epoch || d > self.dist[v] {
+            let l = &mut self.label[v];
+            if l.done == self.epoch || d > l.dist {
                 continue;
             }
-            self.done[v] = self.epoch;
+            l.done = self.epoch;
             self.finalized.push(code);
             if v < nu {
                 // Into unit v: from its slot (it leaves it), or from the sink when it was
@@ -95,7 +96,7 @@ impl State {
                         continue;
                     }
                     let nd = d + c + self.pu[u] - self.ps[m];
-                    if self.relax(u, nd) {
+                    if nd < best.0 && self.relax(u, nd) {
                         self.next_unit[u] = (m as u32, c);
                     }
                 }
@@ -104,7 +105,7 @@ impl State {
         let big_d = best.0;
         for &code in &self.finalized {
             let v = code as usize;
-            let dv = self.dist[v];
+            let dv = self.label[v].dist;
             if dv < big_d {
                 if v < nu {
                     self.pu[v] += big_d - dv;
