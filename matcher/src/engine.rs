@@ -152,6 +152,7 @@ impl Tier<'_> {
         // MATCHER_TRACE=1 prints one line per solve round (a profiling aid, see README).
         let trace = std::env::var_os("MATCHER_TRACE").is_some();
         let mut previous: Option<(Flow, Vec<usize>)> = None;
+        let mut proven: Option<Proven> = None;
         loop {
             let t = Instant::now();
             let arcs = to_arcs(&lists);
@@ -176,7 +177,7 @@ impl Tier<'_> {
             let t_tight = t.elapsed() - t_flow;
 
             let t = Instant::now();
-            let violations = self.verify(&flow, &lists);
+            let violations = self.verify(&flow, &lists, proven.as_ref());
             times.verify += t.elapsed();
             if trace {
                 let u = self.unit(0);
@@ -214,6 +215,15 @@ impl Tier<'_> {
                     lists[k].0.push((slot, cost));
                 }
             }
+            let mut relisted = vec![false; self.units.len()];
+            for &k in &widened {
+                relisted[k] = true;
+            }
+            proven = Some(Proven {
+                pu: flow.pu.clone(),
+                ps: flow.ps.clone(),
+                relisted,
+            });
             // Widened units are lifted off the previous flow and enter again; the rest of
             // it, and its tight prices, stay (`flow::resume`).
             previous = Some((flow, widened));
@@ -270,16 +280,45 @@ impl Tier<'_> {
 
     /// Pruned pairs whose reduced cost is negative under the flow's potentials. None means
     /// the flow is optimal on the full eligible graph of this tier.
-    fn verify(&self, flow: &Flow, lists: &[Candidates]) -> Vec<(usize, u32, i64)> {
+    ///
+    /// After a round that found violations, `proven` holds that round's prices and the
+    /// units whose lists changed since. A pruned pair that passed then can only fail now if
+    /// its unit's price fell or its slot's rose (reduced cost `c + pu - ps`), so units with
+    /// an unchanged list and a price that did not fall are checked against the slots whose
+    /// price rose only.
+    fn verify(
+        &self,
+        flow: &Flow,
+        lists: &[Candidates],
+        proven: Option<&Proven>,
+    ) -> Vec<(usize, u32, i64)> {
         let bonus = self.config.bonus_m();
-        let bands = Bands::new(self, flow);
-        let found: Vec<Vec<(usize, u32, i64)>> = (0..self.units.len())
-            .into_par_iter()
+        let open = (0..self.group.slots.len() as u32).filter(|&l| self.remaining[l as usize] > 0);
+        let full = |k: usize| proven.is_none_or(|p| p.relisted[k] || flow.pu[k] < p.pu[k]);
+        let checked: Vec<(usize, f64)> = (0..self.units.len())
             .filter_map(|k| lists[k].1.map(|cut| (k, cut)))
+            .collect();
+        let all = if checked.iter().any(|&(k, _)| full(k)) {
+            Bands::new(self, flow, open.clone().collect())
+        } else {
+            Bands(Vec::new())
+        };
+        let raised = match proven {
+            Some(p) => Bands::new(
+                self,
+                flow,
+                open.filter(|&l| flow.ps[l as usize] > p.ps[l as usize])
+                    .collect(),
+            ),
+            None => Bands(Vec::new()),
+        };
+        let found: Vec<Vec<(usize, u32, i64)>> = checked
+            .into_par_iter()
             .map(|(k, cut)| {
                 let unit = self.unit(k);
                 let radius = self.config.radius_km(unit);
                 let mut bad = Vec::new();
+                let bands = if full(k) { &all } else { &raised };
                 for (pmax, index) in &bands.0 {
                     // A pruned slot is at least `cut` away, so its cost is at least
                     // round(cut) - bonus; it can only violate if that is below pmax - pu.
@@ -305,6 +344,13 @@ impl Tier<'_> {
     }
 }
 
+/// Prices of the last verified round, and the units whose lists changed after it.
+struct Proven {
+    pu: Vec<i64>,
+    ps: Vec<i64>,
+    relisted: Vec<bool>,
+}
+
 /// Open slots split by potential into a few bands, each with its own index, so that the
 /// dual check of a unit only visits slots whose price could beat a pruned pair.
 struct Bands(Vec<(i64, SpatialIndex<u32>)>);
@@ -312,10 +358,7 @@ struct Bands(Vec<(i64, SpatialIndex<u32>)>);
 impl Bands {
     const COUNT: usize = 8;
 
-    fn new(tier: &Tier<'_>, flow: &Flow) -> Self {
-        let mut open: Vec<u32> = (0..tier.group.slots.len() as u32)
-            .filter(|&l| tier.remaining[l as usize] > 0)
-            .collect();
+    fn new(tier: &Tier<'_>, flow: &Flow, mut open: Vec<u32>) -> Self {
         open.sort_by_key(|&l| std::cmp::Reverse(flow.ps[l as usize]));
         let chunk = open.len().div_ceil(Self::COUNT).max(1);
         Bands(
