@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod import;
 pub mod jobs;
+pub mod mentoring_match;
 pub mod metrics;
 pub mod notify;
 pub mod pagination;

@@ -13,6 +13,7 @@ pub mod match_request;
 pub mod meeting;
 pub mod mentee;
 pub mod mentor;
+pub mod mentoring_run;
 pub mod offer;
 pub mod offer_week;
 pub mod organisation;

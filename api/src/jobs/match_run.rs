@@ -77,7 +77,7 @@ fn track_of(track: &str) -> matcher::Track {
     }
 }
 
-fn sectors_of(value: &Value) -> Sectors {
+pub fn sectors_of(value: &Value) -> Sectors {
     value
         .as_array()
         .into_iter()
@@ -290,7 +290,7 @@ async fn build(ctx: &JobContext, requests: &[match_request::Model]) -> Result<Bu
     })
 }
 
-fn metrics_json(outcome: &MatchOutcome) -> Value {
+pub fn metrics_json(outcome: &MatchOutcome) -> Value {
     let m = &outcome.metrics;
     let per_tier: Vec<Value> = Tier::ALL
         .iter()

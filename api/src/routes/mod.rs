@@ -6,6 +6,7 @@ mod emails;
 mod match_requests;
 mod meetings;
 mod mentees;
+mod mentoring;
 mod mentors;
 mod offers;
 mod ops;
@@ -121,6 +122,26 @@ pub fn table() -> RouteTable {
         .add(Method::GET, "/v1/mentees/{id}", mentees::get)
         .add(Method::PATCH, "/v1/mentees/{id}", mentees::patch)
         .add(Method::DELETE, "/v1/mentees/{id}", mentees::erase)
+        .add(
+            Method::POST,
+            "/v1/mentoring/suggestions",
+            mentoring::suggestions,
+        )
+        .add(
+            Method::POST,
+            "/v1/mentoring/match-runs",
+            mentoring::create_run,
+        )
+        .add(
+            Method::GET,
+            "/v1/mentoring/match-runs/{id}",
+            mentoring::get_run,
+        )
+        .add(
+            Method::POST,
+            "/v1/mentoring/match-runs/{id}/publish",
+            mentoring::publish_run,
+        )
         .add(Method::POST, "/v1/pairings", pairings::create)
         .add(Method::GET, "/v1/pairings", pairings::list)
         .add(Method::GET, "/v1/pairings/{id}", pairings::get)

@@ -6,6 +6,7 @@ pub mod api_clients;
 pub mod jobs;
 pub mod match_requests;
 pub mod meetings;
+pub mod mentoring;
 pub mod mentees;
 pub mod mentors;
 pub mod offers;

@@ -10,6 +10,7 @@ mod errors;
 mod matching;
 mod meetings;
 mod mentees;
+mod mentoring_match;
 mod mentors;
 mod offers;
 mod openapi;

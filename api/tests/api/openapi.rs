@@ -197,7 +197,7 @@ fn check(method: &str, path: &str, response: &Response) -> Option<jsonschema::Va
 /// Checks the answer, then proves the schema is strict on this very body:
 /// renaming any field, or giving any value another type, must fail it.
 #[track_caller]
-fn check_strictly(method: &str, path: &str, response: &Response) {
+pub(crate) fn check_strictly(method: &str, path: &str, response: &Response) {
     let validator = check(method, path, response)
         .unwrap_or_else(|| panic!("{method} {path}: expected a JSON body"));
     assert_strict(&validator, &response.body, &format!("{method} {path}"));
@@ -452,6 +452,8 @@ fn sample_body(method: &str, path: &str) -> Option<Value> {
         ("POST", "/v1/mentees") => mentee_body(),
         ("PATCH", "/v1/mentees/{id}") => json!({"remote_ok": false}),
         ("POST", "/v1/mentees/import") => json!(MENTEES_CSV),
+        ("POST", "/v1/mentoring/suggestions") => json!({"mentee_ids": [Uuid::new_v4()]}),
+        ("POST", "/v1/mentoring/match-runs") => json!({"max_distance_km": 30}),
         ("POST", "/v1/pairings") => {
             json!({"mentee_id": Uuid::new_v4(), "mentor_id": Uuid::new_v4()})
         }
