@@ -7,80 +7,22 @@
 //! — the function `POST /v1/pupils/import` calls — on a fresh PostgreSQL
 //! database (created for the run, dropped at the end) and on SQLite for
 //! comparison: a first import (every row created) and the same file again
-//! (every row recognised and updated).
-//!
-//! Environment: `BENCH_POSTGRES_URL` (server URL, default
-//! `postgres://postgres@127.0.0.1:5432`; set it empty to skip PostgreSQL),
-//! `BENCH_ROWS` (default 100000), `BENCH_SKIP_SQLITE=1`.
-use api::configuration::Settings;
-use api::import::ImportReport;
+//! (every row recognised and updated). Environment: see `common/mod.rs`.
+mod common;
+
 use api::reference::CommuneCache;
-use api::startup::connect;
 use api::store::organisations::{self, NewOrganisation};
 use api::store::schools::{self, SchoolContext};
-use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use secrecy::SecretString;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use common::{FIRST, LAST, Rng};
+use sea_orm::DatabaseConnection;
+use std::time::Instant;
 
 /// Collège Jean Lurçat, Saint-Denis (93066), REP+.
 const UAI: &str = "0930865K";
-const TARGET: Duration = Duration::from_secs(10);
-
-fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
-}
-
-/// A small deterministic generator (xorshift64*), so every run imports the
-/// same file.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next() % items.len() as u64) as usize]
-    }
-}
-
-/// Real INSEE codes: the communes of Seine-Saint-Denis, Paris, the Val-d'Oise
-/// and the Creuse (FRR), where the collège's pupils would live.
-fn commune_codes(dir: &Path) -> Vec<String> {
-    let mut reader = csv::Reader::from_path(dir.join("communes_fr.csv")).expect("communes_fr.csv");
-    let mut codes: Vec<String> = reader
-        .records()
-        .map(|r| r.expect("commune row"))
-        .filter(|r| matches!(&r[4], "93" | "75" | "95" | "23"))
-        .map(|r| r[0].to_owned())
-        .collect();
-    codes.sort();
-    assert!(
-        codes.len() > 300,
-        "the communes file has the expected départements"
-    );
-    codes
-}
 
 /// The file a collège's office would export: `;`, French headers, dates as
 /// `31/05/2012`, CRLF line ends, with a UTF-8 BOM.
 fn generate_csv(rows: usize, communes: &[String]) -> Vec<u8> {
-    const LAST: &[&str] = &[
-        "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
-        "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
-        "Vincent", "Fournier", "Diallo", "Traoré", "Benali", "Nguyen", "Haddad", "Da Silva",
-        "Kaya", "Mbappé", "Ferreira", "Cissé",
-    ];
-    const FIRST: &[&str] = &[
-        "Emma", "Jade", "Louise", "Alice", "Chloé", "Lina", "Léa", "Rose", "Anna", "Inès",
-        "Gabriel", "Léo", "Raphaël", "Arthur", "Louis", "Lucas", "Adam", "Jules", "Hugo", "Maël",
-        "Yanis", "Aya", "Nour", "Sofiane",
-    ];
     const TRACKS: &[&str] = &[
         "Générale",
         "Générale",
@@ -130,10 +72,7 @@ fn generate_csv(rows: usize, communes: &[String]) -> Vec<u8> {
 
 async fn prepare(db: &DatabaseConnection) -> (CommuneCache, SchoolContext) {
     let started = Instant::now();
-    Migrator::up(db, None).await.expect("migrations");
-    api::reference::import_dir(db, &reference_dir())
-        .await
-        .expect("reference import");
+    common::migrate_with_reference(db).await;
     let communes = CommuneCache::load(db).await.expect("commune cache");
     let organisation = organisations::insert(
         db,
@@ -157,145 +96,24 @@ async fn prepare(db: &DatabaseConnection) -> (CommuneCache, SchoolContext) {
     (communes, school)
 }
 
-async fn count_pupils(db: &DatabaseConnection) -> i64 {
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM pupil".to_owned(),
-        ))
-        .await
-        .expect("count")
-        .expect("a row");
-    row.try_get("", "n").expect("n")
-}
-
-/// Times the import of the file twice and checks what it did.
-async fn run(
-    backend: &str,
-    db: &DatabaseConnection,
-    csv: &[u8],
-    rows: usize,
-) -> Vec<(String, f64)> {
-    let (communes, school) = prepare(db).await;
-    let mut timings = Vec::new();
-    for (label, expect_created) in [("first import", rows as u64), ("same file again", 0)] {
-        let started = Instant::now();
-        let report: ImportReport = api::import::pupils::import(db, &communes, &school, csv, false)
-            .await
-            .expect("import");
-        let elapsed = started.elapsed();
-        assert_eq!(report.rows, rows as u64);
-        assert_eq!(report.rejected, 0, "{:?}", report.errors.first());
-        assert_eq!(report.created, expect_created);
-        assert_eq!(report.created + report.updated, rows as u64);
-        let secs = elapsed.as_secs_f64();
-        println!(
-            "  {backend:<10} {label:<16} {rows} rows in {secs:6.2} s = {:>8.0} rows/s (created {}, updated {}){}",
-            rows as f64 / secs,
-            report.created,
-            report.updated,
-            if backend == "PostgreSQL" && rows >= 100_000 {
-                if elapsed < TARGET {
-                    "  [< 10 s: OK]"
-                } else {
-                    "  [>= 10 s: TARGET MISSED]"
-                }
-            } else {
-                ""
-            }
-        );
-        timings.push((format!("{backend} {label}"), secs));
-    }
-    assert_eq!(
-        count_pupils(db).await,
-        rows as i64,
-        "every pupil stored once"
-    );
-    timings
-}
-
-async fn postgres(server: &str, csv: &[u8], rows: usize) -> Vec<(String, f64)> {
-    let server = server.trim_end_matches('/');
-    let name = format!("tremplin_bench_import_{}", uuid::Uuid::now_v7().simple());
-    let admin = Database::connect(format!("{server}/postgres"))
-        .await
-        .expect("connect to PostgreSQL");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create database");
-    let mut settings = Settings::defaults().expect("default settings");
-    settings.database.url = SecretString::from(format!("{server}/{name}"));
-    let db = connect(&settings.database)
-        .await
-        .expect("connect to the bench database");
-    println!("PostgreSQL ({server}/{name}):");
-    // Drop the database even when the run panics.
-    let outcome = std::panic::AssertUnwindSafe(run("PostgreSQL", &db, csv, rows));
-    let result = futures::FutureExt::catch_unwind(outcome).await;
-    db.close().await.ok();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .expect("drop database");
-    admin.close().await.ok();
-    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
-async fn sqlite(csv: &[u8], rows: usize) -> Vec<(String, f64)> {
-    let path =
-        std::env::temp_dir().join(format!("tremplin-bench-import-{}.db", uuid::Uuid::now_v7()));
-    let mut settings = Settings::defaults().expect("default settings");
-    settings.database.url = SecretString::from(format!("sqlite://{}?mode=rwc", path.display()));
-    let db = connect(&settings.database)
-        .await
-        .expect("connect to SQLite");
-    println!("SQLite ({}):", path.display());
-    let outcome = std::panic::AssertUnwindSafe(run("SQLite", &db, csv, rows));
-    let result = futures::FutureExt::catch_unwind(outcome).await;
-    db.close().await.ok();
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --all-targets` does not, and
-    // must not spend a minute here.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("run with `cargo bench -p api --bench import_pupils`");
+    let Some((rows, server)) = common::options("import_pupils") else {
         return;
-    }
-    let rows: usize = std::env::var("BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let server = std::env::var("BENCH_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let communes = commune_codes(&reference_dir());
+    };
+    let communes = common::commune_codes();
     let csv = generate_csv(rows, &communes);
     println!(
         "CSV import benchmark: {rows} rows, {:.1} MB, collège {UAI}, {} home communes",
         csv.len() as f64 / 1e6,
         communes.len()
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let mut timings = Vec::new();
-    runtime.block_on(async {
-        if !server.is_empty() {
-            timings.extend(postgres(&server, &csv, rows).await);
-        }
-        if std::env::var_os("BENCH_SKIP_SQLITE").is_none() {
-            timings.extend(sqlite(&csv, rows).await);
-        }
+    common::run_both(&server, async |backend, db| {
+        let (communes, school) = prepare(db).await;
+        common::twice(backend, db, "pupil", rows, async || {
+            api::import::pupils::import(db, &communes, &school, &csv, false)
+                .await
+                .expect("import")
+        })
+        .await
     });
-    println!("summary (seconds):");
-    for (label, secs) in timings {
-        println!("  {label:<32} {secs:6.2}");
-    }
 }

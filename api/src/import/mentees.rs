@@ -1,16 +1,14 @@
 //! `POST /v1/mentees/import`: a structure's mentees from the spreadsheet it
 //! kept so far. Same guarantees as the pupils' import: a bad row is reported
 //! and loses no good row; a good row is written whole or not at all.
-use super::{
-    Column, ColumnMap, ImportReport, RowError, decode, delimiter, normalise_header, parse_bool,
-    parse_date,
-};
+use super::records::{self, RecordKind};
+use super::{Column, ColumnMap, ImportReport, RowError, normalise_header, parse_bool, parse_date};
 use crate::error::ApiError;
 use crate::reference::CommuneCache;
 use crate::store::mentees::{self, Lookup, MenteeData, RawMentee};
 use chrono::{Datelike, Utc};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
-use std::collections::HashMap;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// Accepted columns; openapi.yaml lists the same.
@@ -82,8 +80,6 @@ pub const COLUMNS: &[Column] = &[
         required: false,
     },
 ];
-
-const BATCH: usize = 1000;
 
 /// `2003` or a full birth date (`2003-05-31`, `31/05/2003`).
 fn parse_birth_year(raw: &str) -> Result<i32, String> {
@@ -201,10 +197,40 @@ async fn parse_row(
     }
 }
 
-/// Imports a CSV file for the structure, in one transaction: every good row
-/// is written (once, even when the file is sent again), every bad row
-/// reported; a failure of the database leaves nothing half done. A dry run
-/// writes nothing and reports what would happen.
+struct Mentees<'a> {
+    lookup: Lookup<'a>,
+    organisation_id: Uuid,
+}
+
+impl RecordKind for Mentees<'_> {
+    type Record = MenteeData;
+    const NOUN: &'static str = "mentee";
+
+    async fn parse(
+        &mut self,
+        txn: &DatabaseTransaction,
+        record: &csv::StringRecord,
+        columns: &ColumnMap,
+        row: u64,
+        errors: &mut Vec<RowError>,
+    ) -> Result<Option<MenteeData>, ApiError> {
+        parse_row(txn, &mut self.lookup, record, columns, row, errors).await
+    }
+
+    fn identity_hash(record: &MenteeData) -> String {
+        record.identity_hash()
+    }
+
+    async fn known(&self, txn: &DatabaseTransaction) -> Result<HashSet<String>, DbErr> {
+        mentees::known_identities(txn, self.organisation_id).await
+    }
+
+    async fn store(&self, txn: &DatabaseTransaction, batch: &[MenteeData]) -> Result<(), DbErr> {
+        mentees::upsert_many(txn, self.organisation_id, batch).await
+    }
+}
+
+/// Imports a CSV file for the structure (see `records::import`).
 pub async fn import(
     db: &DatabaseConnection,
     communes: &CommuneCache,
@@ -212,104 +238,11 @@ pub async fn import(
     bytes: &[u8],
     dry_run: bool,
 ) -> Result<ImportReport, ApiError> {
-    let text = decode(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(&text))
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| ApiError::field("file", format!("the header row cannot be read: {e}")))?
-        .clone();
-    let columns = ColumnMap::new(&headers, COLUMNS)?;
-    let mut report = ImportReport {
-        dry_run,
-        ..ImportReport::default()
+    let mut kind = Mentees {
+        lookup: Lookup::new(communes),
+        organisation_id,
     };
-    let mut lookup = Lookup::new(communes);
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut batch: Vec<MenteeData> = Vec::with_capacity(BATCH);
-    let txn = db.begin().await?;
-    let mut record = csv::StringRecord::new();
-    let mut row = 1u64;
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                row += 1;
-                report.rows += 1;
-                report.rejected += 1;
-                report.errors.push(RowError {
-                    row,
-                    field: String::new(),
-                    message: format!("unreadable row: {e}"),
-                });
-                continue;
-            }
-        }
-        row += 1;
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        report.rows += 1;
-        let parsed = parse_row(
-            &txn,
-            &mut lookup,
-            &record,
-            &columns,
-            row,
-            &mut report.errors,
-        )
-        .await?;
-        let Some(data) = parsed else {
-            report.rejected += 1;
-            continue;
-        };
-        let identity = data.identity_hash();
-        if let Some(first) = seen.get(&identity) {
-            report.duplicates += 1;
-            report.errors.push(RowError {
-                row,
-                field: String::new(),
-                message: format!("same mentee as row {first}: this row is ignored"),
-            });
-            continue;
-        }
-        seen.insert(identity, row);
-        batch.push(data);
-        if batch.len() == BATCH {
-            flush(&txn, organisation_id, &mut batch, dry_run, &mut report).await?;
-        }
-    }
-    flush(&txn, organisation_id, &mut batch, dry_run, &mut report).await?;
-    if dry_run {
-        txn.rollback().await?;
-    } else {
-        txn.commit().await?;
-    }
-    Ok(report)
-}
-
-async fn flush(
-    txn: &DatabaseTransaction,
-    organisation_id: Uuid,
-    batch: &mut Vec<MenteeData>,
-    dry_run: bool,
-    report: &mut ImportReport,
-) -> Result<(), ApiError> {
-    let created = if dry_run {
-        batch.len()
-            - mentees::existing_identities(txn, organisation_id, batch)
-                .await?
-                .len()
-    } else {
-        mentees::upsert_many(txn, organisation_id, batch).await?
-    };
-    report.created += created as u64;
-    report.updated += (batch.len() - created) as u64;
-    batch.clear();
-    Ok(())
+    records::import(db, &mut kind, COLUMNS, bytes, dry_run).await
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! its number and field and never stops the good ones.
 pub mod mentees;
 pub mod pupils;
+mod records;
 
 use crate::error::{ApiError, FieldError};
 use actix_web::web;

@@ -1,14 +1,12 @@
 //! `POST /v1/pupils/import`: a school's pupils from a spreadsheet export.
-use super::{
-    Column, ColumnMap, ImportReport, RowError, decode, delimiter, normalise_header, parse_bool,
-    parse_date,
-};
+use super::records::{self, RecordKind};
+use super::{Column, ColumnMap, ImportReport, RowError, normalise_header, parse_bool, parse_date};
 use crate::domain::{InseeCode, Sector, Track};
 use crate::error::ApiError;
 use crate::reference::CommuneCache;
 use crate::store::pupils::{self, PupilData};
 use crate::store::schools::SchoolContext;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use std::collections::{HashMap, HashSet};
 
 /// Accepted columns; the README and openapi.yaml list the same.
@@ -64,8 +62,6 @@ pub const COLUMNS: &[Column] = &[
         required: false,
     },
 ];
-
-const BATCH: usize = 1000;
 
 /// `Générale`, `prépa-métiers`, `SEGPA`... as a track.
 pub fn parse_track(raw: &str) -> Result<Track, String> {
@@ -205,121 +201,67 @@ fn parse_row(
     })
 }
 
-/// Imports a CSV file for the school, in one transaction: every good row is
-/// written (once, even when the file is sent again), every bad row reported;
-/// a failure of the database leaves nothing half done. A dry run writes
-/// nothing and reports what would happen.
+struct Pupils<'a> {
+    communes: &'a CommuneCache,
+    school: &'a SchoolContext,
+    /// The FRR flag of each commune met so far (`None`: not classified).
+    frr: HashMap<String, Option<bool>>,
+}
+
+impl RecordKind for Pupils<'_> {
+    type Record = PupilData;
+    const NOUN: &'static str = "pupil";
+
+    async fn parse(
+        &mut self,
+        txn: &DatabaseTransaction,
+        record: &csv::StringRecord,
+        columns: &ColumnMap,
+        row: u64,
+        errors: &mut Vec<RowError>,
+    ) -> Result<Option<PupilData>, ApiError> {
+        if let Some(raw) = columns.get(record, "home_commune_insee")
+            && let Ok(code) = InseeCode::parse(raw)
+            && !self.frr.contains_key(code.as_str())
+            && let Some(c) = self.communes.get(txn, code.as_str()).await?
+        {
+            self.frr.insert(code.as_str().to_owned(), Some(c.frr));
+        }
+        Ok(parse_row(
+            record,
+            columns,
+            self.school,
+            &self.frr,
+            row,
+            errors,
+        ))
+    }
+
+    fn identity_hash(record: &PupilData) -> String {
+        record.identity_hash()
+    }
+
+    async fn known(&self, txn: &DatabaseTransaction) -> Result<HashSet<String>, DbErr> {
+        pupils::known_identities(txn, self.school.organisation_id).await
+    }
+
+    async fn store(&self, txn: &DatabaseTransaction, batch: &[PupilData]) -> Result<(), DbErr> {
+        pupils::upsert_many(txn, self.school.organisation_id, batch).await
+    }
+}
+
+/// Imports a CSV file for the school (see `records::import`).
 pub async fn import(
     db: &DatabaseConnection,
-    commune_cache: &CommuneCache,
+    communes: &CommuneCache,
     school: &SchoolContext,
     bytes: &[u8],
     dry_run: bool,
 ) -> Result<ImportReport, ApiError> {
-    let text = decode(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter(&text))
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| ApiError::field("file", format!("the header row cannot be read: {e}")))?
-        .clone();
-    let columns = ColumnMap::new(&headers, COLUMNS)?;
-    let mut report = ImportReport {
-        dry_run,
-        ..ImportReport::default()
+    let mut kind = Pupils {
+        communes,
+        school,
+        frr: HashMap::new(),
     };
-    let mut communes: HashMap<String, Option<bool>> = HashMap::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut batch: Vec<PupilData> = Vec::with_capacity(BATCH);
-    let txn = db.begin().await?;
-    let mut known = pupils::identities(&txn, school.organisation_id).await?;
-    let mut record = csv::StringRecord::new();
-    let mut row = 1u64;
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                row += 1;
-                report.rows += 1;
-                report.rejected += 1;
-                report.errors.push(RowError {
-                    row,
-                    field: String::new(),
-                    message: format!("unreadable row: {e}"),
-                });
-                continue;
-            }
-        }
-        row += 1;
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        report.rows += 1;
-        if let Some(raw) = columns.get(&record, "home_commune_insee")
-            && let Ok(code) = InseeCode::parse(raw)
-            && !communes.contains_key(code.as_str())
-        {
-            let found = commune_cache.get(&txn, code.as_str()).await?;
-            if let Some(c) = found {
-                communes.insert(code.as_str().to_owned(), Some(c.frr));
-            }
-        }
-        let Some(data) = parse_row(
-            &record,
-            &columns,
-            school,
-            &communes,
-            row,
-            &mut report.errors,
-        ) else {
-            report.rejected += 1;
-            continue;
-        };
-        let identity = data.identity_hash();
-        if let Some(first) = seen.get(&identity) {
-            report.duplicates += 1;
-            report.errors.push(RowError {
-                row,
-                field: String::new(),
-                message: format!("same pupil as row {first}: this row is ignored"),
-            });
-            continue;
-        }
-        seen.insert(identity, row);
-        batch.push(data);
-        if batch.len() == BATCH {
-            flush(&txn, school, &mut batch, &mut known, dry_run, &mut report).await?;
-        }
-    }
-    flush(&txn, school, &mut batch, &mut known, dry_run, &mut report).await?;
-    if dry_run {
-        txn.rollback().await?;
-    } else {
-        txn.commit().await?;
-    }
-    Ok(report)
-}
-
-async fn flush(
-    txn: &sea_orm::DatabaseTransaction,
-    school: &SchoolContext,
-    batch: &mut Vec<PupilData>,
-    known: &mut HashSet<String>,
-    dry_run: bool,
-    report: &mut ImportReport,
-) -> Result<(), ApiError> {
-    let created = batch
-        .iter()
-        .filter(|d| known.insert(d.identity_hash()))
-        .count();
-    if !dry_run {
-        pupils::upsert_many(txn, school.organisation_id, batch).await?;
-    }
-    report.created += created as u64;
-    report.updated += (batch.len() - created) as u64;
-    batch.clear();
-    Ok(())
+    records::import(db, &mut kind, COLUMNS, bytes, dry_run).await
 }

@@ -1,6 +1,6 @@
 //! Mentees of a mentoring structure: the rules a record must satisfy (shared
 //! by the API and the CSV import) and the queries.
-use crate::auth::hash_secret;
+use super::identities;
 use crate::domain::{
     Email, InseeCode, MenteeNeed, MenteeSituation, Priority, PrioritySources, Sector, Uai,
     priority_of,
@@ -10,7 +10,7 @@ use crate::pagination::Page;
 use crate::reference::{CommuneCache, CommuneRef};
 use chrono::{Datelike, NaiveDate, Utc};
 use entity::{college, mentee};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -239,23 +239,18 @@ impl RawMentee {
     }
 }
 
-fn fold(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
 impl MenteeData {
     /// Who this record is: names and birth year, normalised (case and
     /// spacing do not count).
     pub fn identity_hash(&self) -> String {
-        hash_secret(&format!(
-            "mentee\u{1f}{}\u{1f}{}\u{1f}{}",
-            fold(&self.last_name),
-            fold(&self.first_name),
-            self.birth_year
-        ))
+        identities::identity_hash(
+            "mentee",
+            &[
+                &self.last_name,
+                &self.first_name,
+                &self.birth_year.to_string(),
+            ],
+        )
     }
 }
 
@@ -305,59 +300,49 @@ pub async fn insert(
 }
 
 /// Inserts the records, or updates those whose identity is already known
-/// (a file sent twice stores every mentee once). Returns how many were new.
+/// (a file sent twice stores every mentee once).
 pub async fn upsert_many(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     batch: &[MenteeData],
-) -> Result<usize, DbErr> {
-    if batch.is_empty() {
-        return Ok(0);
-    }
-    let existing = existing_identities(db, organisation_id, batch).await?;
+) -> Result<(), DbErr> {
     use mentee::Column as C;
-    mentee::Entity::insert_many(batch.iter().map(|d| active_model(organisation_id, d)))
-        .on_conflict(
-            OnConflict::columns([C::OrganisationId, C::IdentityHash])
-                .update_columns([
-                    C::FirstName,
-                    C::LastName,
-                    C::Email,
-                    C::Situation,
-                    C::SchoolUai,
-                    C::CommuneInsee,
-                    C::Departement,
-                    C::Qpv,
-                    C::Needs,
-                    C::Interests,
-                    C::RemoteOk,
-                    C::AvailableFrom,
-                    C::Priority,
-                    C::UpdatedAt,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(batch.len() - existing.len())
+    identities::upsert_many(
+        db,
+        batch
+            .iter()
+            .map(|d| active_model(organisation_id, d))
+            .collect(),
+        [C::OrganisationId, C::IdentityHash],
+        &[
+            C::FirstName,
+            C::LastName,
+            C::Email,
+            C::Situation,
+            C::SchoolUai,
+            C::CommuneInsee,
+            C::Departement,
+            C::Qpv,
+            C::Needs,
+            C::Interests,
+            C::RemoteOk,
+            C::AvailableFrom,
+            C::Priority,
+            C::UpdatedAt,
+        ],
+    )
+    .await
 }
 
-/// The identity hashes of the batch already stored for the structure.
-pub async fn existing_identities(
+/// The identity hashes of all the structure's mentees (see
+/// `identities::known`).
+pub async fn known_identities(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
-    batch: &[MenteeData],
 ) -> Result<HashSet<String>, DbErr> {
-    let hashes: Vec<String> = batch.iter().map(MenteeData::identity_hash).collect();
-    let found: Vec<Option<String>> = mentee::Entity::find()
-        .select_only()
-        .column(mentee::Column::IdentityHash)
-        .filter(mentee::Column::OrganisationId.eq(organisation_id))
-        .filter(mentee::Column::IdentityHash.is_in(hashes))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(found.into_iter().flatten().collect())
+    use mentee::Column as C;
+    identities::known::<mentee::Entity>(db, C::OrganisationId, C::IdentityHash, organisation_id)
+        .await
 }
 
 pub async fn update(

@@ -3,6 +3,7 @@
 //! it, so another organisation's record is simply not found.
 pub mod alerts;
 pub mod api_clients;
+pub mod identities;
 pub mod jobs;
 pub mod match_requests;
 pub mod meetings;

@@ -1,9 +1,10 @@
+use super::identities;
 use crate::auth::hash_secret;
 use crate::domain::{InseeCode, PlacementStatus, Priority, PupilStatus, Sector, Track};
 use crate::pagination::Page;
 use chrono::{NaiveDate, Utc};
 use entity::{placement, pupil};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -34,26 +35,22 @@ pub fn plausible_birth_date(date: NaiveDate) -> bool {
         && date <= Utc::now().date_naive()
 }
 
-fn fold(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-}
-
 impl PupilData {
     /// Who this record is: the school's own id when given, otherwise class,
     /// names and birth date, normalised (case and spacing do not count).
     pub fn identity_hash(&self) -> String {
         match &self.external_id {
+            // The school's own id is compared exactly, case included.
             Some(id) => hash_secret(&format!("ext\u{1f}{}", id.trim())),
-            None => hash_secret(&format!(
-                "id\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
-                fold(&self.class_name),
-                fold(&self.last_name),
-                fold(&self.first_name),
-                self.birth_date.map(|d| d.to_string()).unwrap_or_default()
-            )),
+            None => identities::identity_hash(
+                "id",
+                &[
+                    &self.class_name,
+                    &self.last_name,
+                    &self.first_name,
+                    &self.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+                ],
+            ),
         }
     }
 
@@ -111,67 +108,39 @@ pub async fn upsert_many(
     organisation_id: Uuid,
     batch: &[PupilData],
 ) -> Result<(), DbErr> {
-    if batch.is_empty() {
-        return Ok(());
-    }
     use pupil::Column as C;
-    pupil::Entity::insert_many(batch.iter().map(|d| active_model(organisation_id, d)))
-        .on_conflict(
-            OnConflict::columns([C::OrganisationId, C::IdentityHash])
-                .update_columns([
-                    C::FirstName,
-                    C::LastName,
-                    C::BirthDate,
-                    C::ClassName,
-                    C::Track,
-                    C::HomeCommuneInsee,
-                    C::Interests,
-                    C::NeedsAccessibility,
-                    C::Qpv,
-                    C::Priority,
-                    C::UpdatedAt,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    identities::upsert_many(
+        db,
+        batch
+            .iter()
+            .map(|d| active_model(organisation_id, d))
+            .collect(),
+        [C::OrganisationId, C::IdentityHash],
+        &[
+            C::FirstName,
+            C::LastName,
+            C::BirthDate,
+            C::ClassName,
+            C::Track,
+            C::HomeCommuneInsee,
+            C::Interests,
+            C::NeedsAccessibility,
+            C::Qpv,
+            C::Priority,
+            C::UpdatedAt,
+        ],
+    )
+    .await
 }
 
-/// The identity hashes of all the school's pupils, in one query: an import
-/// compares its rows with them in memory. (Asking per batch with an `IN` list
-/// made PostgreSQL scan the table growing inside the import's transaction,
-/// which it plans as empty: quadratic, 250 s for 100,000 rows.)
-pub async fn identities(
+/// The identity hashes of all the school's pupils (see `identities::known`).
+pub async fn known_identities(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
 ) -> Result<HashSet<String>, DbErr> {
-    let found: Vec<Option<String>> = pupil::Entity::find()
-        .select_only()
-        .column(pupil::Column::IdentityHash)
-        .filter(pupil::Column::OrganisationId.eq(organisation_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(found.into_iter().flatten().collect())
-}
-
-/// The identity hashes of the batch already stored for the school.
-pub async fn existing_identities(
-    db: &impl ConnectionTrait,
-    organisation_id: Uuid,
-    batch: &[PupilData],
-) -> Result<HashSet<String>, DbErr> {
-    let hashes: Vec<String> = batch.iter().map(PupilData::identity_hash).collect();
-    let found: Vec<Option<String>> = pupil::Entity::find()
-        .select_only()
-        .column(pupil::Column::IdentityHash)
-        .filter(pupil::Column::OrganisationId.eq(organisation_id))
-        .filter(pupil::Column::IdentityHash.is_in(hashes))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(found.into_iter().flatten().collect())
+    use pupil::Column as C;
+    identities::known::<pupil::Entity>(db, C::OrganisationId, C::IdentityHash, organisation_id)
+        .await
 }
 
 pub async fn update(
