@@ -308,7 +308,9 @@ pub async fn create(
 
     let txn = state.db.begin().await?;
     // One active run per pupil: a second request for the same pupils waits
-    // for the first to finish.
+    // for the first to finish. The lock makes the check and the insert one
+    // step for concurrent requests of the school.
+    match_requests::lock_school(&txn, org).await?;
     let busy: HashSet<Uuid> = match_requests::pending_of(&txn, org)
         .await?
         .iter()

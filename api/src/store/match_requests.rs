@@ -1,10 +1,10 @@
 use crate::pagination::Page;
 use chrono::Utc;
-use entity::{campaign, match_request};
-use sea_orm::sea_query::Expr;
+use entity::{campaign, match_request, organisation};
+use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -91,6 +91,25 @@ pub async fn list(
         query = query.filter(match_request::Column::Id.gt(after));
     }
     query.limit(page.limit + 1).all(db).await
+}
+
+/// Locks the school's row until the transaction ends, so that its requests
+/// check the pending ones and insert themselves one after the other: without
+/// it two requests for the same pupils, each reading before the other's
+/// insert, both passed on PostgreSQL. (SQLite runs on one connection, one
+/// transaction at a time.) Locking the school rather than its pupils keeps
+/// the lock order trivial; a school sends few requests.
+pub async fn lock_school(db: &impl ConnectionTrait, organisation_id: Uuid) -> Result<(), DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        organisation::Entity::find_by_id(organisation_id)
+            .select_only()
+            .column(organisation::Column::Id)
+            .lock(LockType::Update)
+            .into_tuple::<Uuid>()
+            .one(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The school's requests still waiting or running.

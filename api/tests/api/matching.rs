@@ -383,6 +383,68 @@ async fn a_request_for_pupils_already_queued_is_a_conflict_and_can_be_cancelled(
         .expect(404);
 }
 
+/// Requests for the same pupils sent at once to three processes: exactly one
+/// is accepted, the others are conflicts, whatever the interleaving. (The
+/// pending check used to be a plain read: both could pass on PostgreSQL.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_requests_for_the_same_pupils_give_one_202_and_409s() {
+    let Some(backend) = Backend::postgres() else {
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    // The worker off: accepted requests stay queued, so they keep holding
+    // their pupils for the whole test.
+    let app = TestApp::spawn_with(backend, |s| s.jobs.enabled = false).await;
+    let others = [
+        app.sibling(|s| s.jobs.enabled = false).await,
+        app.sibling(|s| s.jobs.enabled = false).await,
+    ];
+    let admin = app.admin().await;
+    let company = app.company(&admin).await;
+    let school = rep_plus_school(&app, &admin).await;
+    app.post("/v1/offers", Some(&company.token), &offer("93066", 5))
+        .await
+        .expect(201);
+    let ids = pupils(&app, &school, 4, "3R").await;
+    // Every request of a round shares a pupil with every other, in varied
+    // orders and sets, so exactly one may be queued.
+    let rounds = [
+        vec![vec![0, 1], vec![1, 0]],
+        vec![vec![2], vec![2, 3], vec![3, 2]],
+    ];
+    for (round, sets) in rounds.iter().enumerate() {
+        let bodies: Vec<Value> = (0..9)
+            .map(|i| {
+                let chosen: Vec<&String> = sets[i % sets.len()].iter().map(|p| &ids[*p]).collect();
+                json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": chosen})
+            })
+            .collect();
+        let posts = bodies.iter().enumerate().map(|(i, body)| {
+            let server = if i % 3 == 0 { &app } else { &others[i % 3 - 1] };
+            server.post("/v1/match-requests", Some(&school.token), body)
+        });
+        let answers = futures::future::join_all(posts).await;
+        let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 202).count(),
+            1,
+            "round {round}: {statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 409).count(),
+            8,
+            "round {round}: {statuses:?} {:?}",
+            answers.iter().map(|a| &a.text).collect::<Vec<_>>()
+        );
+    }
+    let queued = entity::match_request::Entity::find()
+        .filter(entity::match_request::Column::Status.eq("queued"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 2, "one request per set of free pupils");
+}
+
 db_test!(
     async fn an_expired_placement_cannot_be_confirmed_and_its_seat_is_released(app: TestApp) {
         let admin = app.admin().await;
