@@ -39,15 +39,21 @@ fn main() -> anyhow::Result<()> {
     if let Some(dir) = &dir {
         let t = Instant::now();
         let arcs = export::write(dir, &p, &cfg)?;
-        println!("exported {arcs} eligible pairs to {} in {:?}", dir.display(), t.elapsed());
+        println!(
+            "exported {arcs} eligible pairs to {} in {:?}",
+            dir.display(),
+            t.elapsed()
+        );
     }
     let t = Instant::now();
+    let cpu = cpu_seconds();
     let out = matcher::solve(&p, &cfg)?;
+    let cpu = cpu_seconds() - cpu;
     if let Some(dir) = &dir {
         export::write_solution(&dir.join("engine_solution.csv"), &out)?;
     }
     println!(
-        "engine wall {:?}\n{:#?}\n{:#?}\n{:#?}",
+        "engine wall {:?}, CPU {cpu:.2} s (user + system, all threads)\n{:#?}\n{:#?}\n{:#?}",
         t.elapsed(),
         out.times,
         out.stats,
@@ -71,4 +77,15 @@ fn main() -> anyhow::Result<()> {
             .unwrap_or("")
     );
     Ok(())
+}
+
+/// CPU time (user + system) of this process so far, from /proc (0 where unavailable).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rfind(')').map_or("", |i| &stat[i + 2..]);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
 }

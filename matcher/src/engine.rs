@@ -19,8 +19,8 @@ use crate::prepare::{Group, MatchError, split};
 /// tier the result has the most units matched, then the least total cost, over **all**
 /// eligible pairs: candidate lists are pruned to the nearest slots, and the flow's dual
 /// prices are then checked on every pruned pair within each unit's radius; a failing pair
-/// widens the list and the tier is solved again, until the proof holds. Groups of one kind
-/// and week are solved in parallel.
+/// widens the list and the flow is re-optimised from the previous one, until the proof
+/// holds. Groups of one kind and week are solved in parallel.
 ///
 /// ```
 /// use matcher::{solve, GeoPoint, Kind, MatchConfig, Problem, Slot, Tier, Unit, WeekSpan};
@@ -157,7 +157,13 @@ impl Tier<'_> {
             let t = Instant::now();
             let arcs = to_arcs(&lists);
             let mut flow = match previous.take() {
-                Some((flow, reenter)) => flow::resume(self.remaining, &arcs, flow, reenter),
+                Some((flow, reenter)) => {
+                    if trace {
+                        let m = reenter.iter().filter(|&&k| flow.assign[k] != NONE).count();
+                        eprintln!("matcher: lifting {} units ({m} matched)", reenter.len());
+                    }
+                    flow::resume(self.remaining, &arcs, flow, reenter)
+                }
                 None => {
                     // Units with a cheap option enter first: they settle the dense areas
                     // with short paths, so the costly searches of units that must displace

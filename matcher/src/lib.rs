@@ -61,9 +61,11 @@
 //! (Dijkstra with potentials; a unit may stay out at a cost larger than any total-cost
 //! difference, which makes coverage come first). The flow's potentials are then checked on
 //! every pruned eligible pair: a pair with negative reduced cost could improve the result,
-//! so the unit's list is widened and the tier solved again; when no pair fails, the
-//! potentials prove the result optimal on the full graph. [`greedy`] is the baseline it is
-//! measured against.
+//! so the unit's list is widened and the flow re-optimised from where it was: widened units
+//! are lifted off and enter again, and a seat one of them leaves is refilled by a backward
+//! shortest path (an unmatched unit takes it, someone moves in, or it becomes free), so
+//! reduced costs stay non-negative throughout. When no pair fails, the potentials prove the
+//! result optimal on the full graph. [`greedy`] is the baseline it is measured against.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

@@ -9,7 +9,8 @@
 //! unit to the sink — to a slot with a free seat, or, when every reachable seat is taken, to
 //! the cheapest "unmatch" of a unit it displaces (possibly itself). Reduced costs stay
 //! non-negative on every residual arc, so the final potentials are a dual certificate that
-//! the caller can check against arcs this network never saw.
+//! the caller can check against arcs this network never saw. When the caller adds arcs,
+//! [`resume`] re-optimises from the previous flow instead of starting over.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
