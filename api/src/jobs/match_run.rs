@@ -1,6 +1,8 @@
 //! One matching run: the pupils of one request (or of every request of a
 //! campaign) against the free seats, solved by the exact engine and written
 //! in one transaction that re-checks every seat it takes.
+mod reach;
+
 use super::JobContext;
 use crate::domain::{IsoWeek, OfferKind, PlacementStatus, PupilStatus, Sector, Track};
 use crate::notify;
@@ -111,7 +113,11 @@ struct Built {
     skipped: Vec<(usize, &'static str)>,
 }
 
-async fn build(ctx: &JobContext, requests: &[match_request::Model]) -> Result<Built, RunError> {
+async fn build(
+    ctx: &JobContext,
+    requests: &[match_request::Model],
+    config: &MatchConfig,
+) -> Result<Built, RunError> {
     let first = requests
         .first()
         .ok_or_else(|| RunError::Invalid("no request to run".into()))?;
@@ -209,32 +215,28 @@ async fn build(ctx: &JobContext, requests: &[match_request::Model]) -> Result<Bu
         }
     }
 
-    // Offers of the kind that open a seat in every week of the span.
-    let week_rows = offer_week::Entity::find()
-        .filter(offer_week::Column::Week.is_in(week_names.clone()))
-        .all(db)
-        .await?;
+    // Offers of the kind within the units' reach that open a seat in every
+    // week of the span.
+    let offers = reach::reachable_offers(db, kind.as_str(), &units, config).await?;
     let mut seats_by_offer: HashMap<Uuid, BTreeMap<String, i32>> = HashMap::new();
-    for w in week_rows {
-        seats_by_offer
-            .entry(w.offer_id)
-            .or_default()
-            .insert(w.week, w.seats);
+    for chunk in offers.chunks(1000) {
+        let week_rows = offer_week::Entity::find()
+            .filter(offer_week::Column::OfferId.is_in(chunk.iter().map(|o| o.id)))
+            .filter(offer_week::Column::Week.is_in(week_names.clone()))
+            .all(db)
+            .await?;
+        for w in week_rows {
+            seats_by_offer
+                .entry(w.offer_id)
+                .or_default()
+                .insert(w.week, w.seats);
+        }
     }
     seats_by_offer.retain(|_, weeks| weeks.len() == week_names.len());
-    let offer_ids: Vec<Uuid> = seats_by_offer.keys().copied().collect();
-    let mut offers = Vec::new();
-    for chunk in offer_ids.chunks(1000) {
-        offers.extend(
-            offer::Entity::find()
-                .filter(offer::Column::Id.is_in(chunk.iter().copied()))
-                .filter(offer::Column::Kind.eq(kind.as_str()))
-                .filter(offer::Column::Status.eq("published"))
-                .all(db)
-                .await?,
-        );
-    }
-    offers.sort_by_key(|o| o.id);
+    let offers: Vec<offer::Model> = offers
+        .into_iter()
+        .filter(|o| seats_by_offer.contains_key(&o.id))
+        .collect();
     let ids: Vec<Uuid> = offers.iter().map(|o| o.id).collect();
     let held = placements::held_seats(db, &ids, &week_names).await?;
     let mut slots = Vec::new();
@@ -347,11 +349,11 @@ pub async fn run_once(
     job_id: Uuid,
     with_greedy: bool,
 ) -> Result<RunSummary, RunError> {
-    let built = build(ctx, requests).await?;
     let config = MatchConfig {
         seed,
         ..MatchConfig::default()
     };
+    let built = build(ctx, requests, &config).await?;
     let problem = built.problem.clone();
     let solve_config = config.clone();
     let (outcome, greedy) = tokio::task::spawn_blocking(move || {

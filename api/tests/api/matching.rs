@@ -281,6 +281,61 @@ db_test!(
 );
 
 db_test!(
+    /// Seats 300 km away, in the Creuse, are beyond every pupil's radius: a
+    /// Seine-Saint-Denis campaign neither offers nor counts them.
+    async fn a_campaign_counts_only_the_seats_its_pupils_can_reach(app: TestApp) {
+        let admin = app.admin().await;
+        let company = app.company(&admin).await;
+        let school = rep_plus_school(&app, &admin).await;
+        app.post("/v1/offers", Some(&company.token), &offer("93066", 2))
+            .await
+            .expect(201);
+        let mut far = offer("23096", 5);
+        far["location"] = json!({"lat": 46.17, "lon": 1.87});
+        app.post("/v1/offers", Some(&company.token), &far)
+            .await
+            .expect(201);
+        let campaign = app
+            .post(
+                "/v1/campaigns",
+                Some(&admin),
+                &json!({"departement": "093", "kind": "stage_3e", "week": WEEK, "deadline": "2030-01-01T00:00:00Z"}),
+            )
+            .await
+            .expect(201);
+        let campaign_id = campaign["id"].as_str().unwrap();
+        let ids = pupils(&app, &school, 1, "3F").await;
+        let request = app
+            .post(
+                "/v1/match-requests",
+                Some(&school.token),
+                &json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": ids, "campaign_id": campaign_id, "radius_km": 60}),
+            )
+            .await
+            .expect(202);
+        app.post(
+            &format!("/v1/campaigns/{campaign_id}/run"),
+            Some(&admin),
+            &json!({}),
+        )
+        .await
+        .expect(202);
+        let done = wait_done(&app, &school, request["id"].as_str().unwrap()).await;
+        assert_eq!(done["proposals"].as_array().unwrap().len(), 1, "{done}");
+        let campaign = app
+            .get(&format!("/v1/campaigns/{campaign_id}"), Some(&admin))
+            .await
+            .expect(200);
+        let metrics = &campaign["metrics"];
+        assert_eq!(metrics["seats"], 2, "{metrics}");
+        assert_eq!(metrics["seats_used"], 1, "{metrics}");
+        assert_eq!(metrics["fill_rate"], 0.5, "{metrics}");
+        // The request's own metrics are the run's.
+        assert_eq!(done["metrics"]["seats"], 2, "{done}");
+    }
+);
+
+db_test!(
     async fn bad_requests_are_refused_and_change_nothing(app: TestApp) {
         let admin = app.admin().await;
         let company = app.company(&admin).await;
