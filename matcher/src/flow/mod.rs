@@ -102,7 +102,6 @@ pub(crate) fn resume(
             holders[j as usize].push(i as u32);
         }
     }
-    let lifts_matched = units.iter().any(|&s| flow.assign[s] != NONE);
     let mut pending = vec![false; nu];
     for &s in &units {
         pending[s] = true;
@@ -121,11 +120,7 @@ pub(crate) fn resume(
         heap: BinaryHeap::new(),
         finalized: Vec::new(),
         pending,
-        rev: if lifts_matched {
-            Incoming::of(arcs, ns)
-        } else {
-            Incoming::default()
-        },
+        rev: Incoming::default(),
         next_unit: Vec::new(),
         next_slot: Vec::new(),
         deficit: vec![0; ns],
@@ -145,7 +140,7 @@ pub(crate) fn resume(
     }
     for j in 0..ns {
         while st.deficit[j] > 0 {
-            st.refill(j);
+            st.refill(j, arcs);
         }
     }
     Flow {
@@ -181,6 +176,7 @@ struct State {
     finalized: Vec<u32>,
     /// Units lifted off and not yet entered again: not part of the network meanwhile.
     pending: Vec<bool>,
+    /// Built on the first refill: most late rounds need none.
     rev: Incoming,
     /// Backward search: the slot each unit moves to (and its cost), the unit each slot
     /// gives up.

@@ -38,7 +38,10 @@ impl State {
     /// reversed residual arcs, then the augmentation. The path starts with an unmatched
     /// unit leaving its "stay out" arc, or with a slot giving up a unit (possibly `j`
     /// itself: the seat becomes free), and ends with a unit moving into `j`.
-    pub(super) fn refill(&mut self, j: usize) {
+    pub(super) fn refill(&mut self, j: usize, arcs: &Arcs) {
+        if self.rev.start.is_empty() {
+            self.rev = Incoming::of(arcs, self.ps.len());
+        }
         self.epoch += 1;
         self.heap.clear();
         self.finalized.clear();
