@@ -4,13 +4,16 @@
 //!
 //! Suggestion score, 0–100, higher is better (deterministic: it depends on
 //! the records only, ties go to the lower pair cost, then the lower mentor id):
-//! `60 × proximity + 25 × shared_sector + 15 × free_share`, where
+//! `50 × proximity + 20 × shared_sector + 15 × needs_met + 15 × free_share`, where
 //! * `proximity` is 1 for a remote pair (both accept remote: distance does
 //!   not count), else `1 − distance / limit`, `limit` being the smaller of the
 //!   mentee's radius (10 km, rural 30 km, widened by `max_distance_km` up to
 //!   60 km) and the mentor's own `max_distance_km`;
 //! * `shared_sector` is 1 when a mentor's sector is among the mentee's
 //!   interests (the matcher's interest bonus), else 0;
+//! * `needs_met` is the share of the mentee's needs the mentor declares he
+//!   helps with (`helps_with`), 0 when the mentee declared none; a match run
+//!   does not weigh it (the matcher's interest set holds sectors only);
 //! * `free_share` is `1 − open / capacity`, open pairings being drafts,
 //!   proposals, active and paused pairs: each may take one of his places.
 use crate::jobs::match_run::{sectors_of, tier_of};
@@ -21,8 +24,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// Weights of the score; they sum to 100.
-const PROXIMITY_WEIGHT: f64 = 60.0;
-const SECTOR_WEIGHT: f64 = 25.0;
+const PROXIMITY_WEIGHT: f64 = 50.0;
+const SECTOR_WEIGHT: f64 = 20.0;
+const NEEDS_WEIGHT: f64 = 15.0;
 const FREE_WEIGHT: f64 = 15.0;
 
 /// Mentoring has no weeks: every unit and slot share this one.
@@ -113,6 +117,8 @@ pub struct Suggestion {
     /// Both accept remote mentoring: distance did not count.
     pub remote: bool,
     pub shared_sectors: Vec<String>,
+    /// The mentee's needs the mentor declares he helps with.
+    pub shared_needs: Vec<String>,
     pub load: Load,
     pub reasons: Vec<String>,
     #[serde(skip)]
@@ -131,8 +137,23 @@ fn letters(sectors: Sectors) -> Vec<String> {
         .collect()
 }
 
+/// The mentee's needs, as stored.
+pub fn needs_of(mentee: &mentee::Model) -> Vec<String> {
+    strings(Some(&mentee.needs))
+}
+
+fn strings(value: Option<&serde_json::Value>) -> Vec<String> {
+    value
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
 fn suggestion(
     unit: &Unit,
+    needs: &[String],
     slot: &Slot,
     place: &MentorPlaces,
     pair: Pair,
@@ -153,8 +174,20 @@ fn suggestion(
     } else {
         1.0 - f64::from(place.open.min(capacity)) / f64::from(capacity)
     };
+    let helps_with = strings(place.mentor.helps_with.as_ref());
+    let shared_needs: Vec<String> = needs
+        .iter()
+        .filter(|n| helps_with.contains(n))
+        .cloned()
+        .collect();
+    let needs_met = if needs.is_empty() {
+        0.0
+    } else {
+        shared_needs.len() as f64 / needs.len() as f64
+    };
     let score = PROXIMITY_WEIGHT * proximity
         + SECTOR_WEIGHT * f64::from(u8::from(!shared.is_empty()))
+        + NEEDS_WEIGHT * needs_met
         + FREE_WEIGHT * free_share;
     let distance_km = round(pair.distance_km, 1);
     let mut reasons = vec![if pair.remote {
@@ -165,6 +198,14 @@ fn suggestion(
     let shared_sectors = letters(shared);
     if !shared_sectors.is_empty() {
         reasons.push(format!("shared sectors: {}", shared_sectors.join(", ")));
+    }
+    if !shared_needs.is_empty() {
+        reasons.push(format!(
+            "helps with {} of {} need(s): {}",
+            shared_needs.len(),
+            needs.len(),
+            shared_needs.join(", ")
+        ));
     }
     reasons.push(format!(
         "load: {} open pairing(s) for {} place(s)",
@@ -177,6 +218,7 @@ fn suggestion(
         distance_km,
         remote: pair.remote,
         shared_sectors,
+        shared_needs,
         load: Load {
             open_pairings: place.open,
             capacity,
@@ -190,6 +232,7 @@ fn suggestion(
 /// there is none, why.
 pub fn suggest(
     unit: &Unit,
+    needs: &[String],
     places: &[MentorPlaces],
     config: &MatchConfig,
     limit: usize,
@@ -205,7 +248,7 @@ pub fn suggest(
         // Mentoring units and slots differ only by distance: every other
         // rule of the matcher holds by construction.
         if let Ok(pair) = matcher::eligibility(unit, &slot, config) {
-            found.push(suggestion(unit, &slot, place, pair, config));
+            found.push(suggestion(unit, needs, &slot, place, pair, config));
         }
     }
     if found.is_empty() {
@@ -251,6 +294,7 @@ mod tests {
             capacity,
             available_from: None,
             status: "active".into(),
+            helps_with: Some(serde_json::json!(["orientation"])),
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }
@@ -288,7 +332,7 @@ mod tests {
             },
         ];
         let cfg = MatchConfig::default();
-        let found = suggest(&mentee_unit(false), &places, &cfg, 10).expect("some");
+        let found = suggest(&mentee_unit(false), &[], &places, &cfg, 10).expect("some");
         let ids: Vec<u128> = found.iter().map(|s| s.mentor_id.as_u128()).collect();
         // 4 is full, 5 is 72 km away.
         assert_eq!(ids, vec![2, 3, 1]);
@@ -304,10 +348,10 @@ mod tests {
         }];
         let cfg = MatchConfig::default();
         assert_eq!(
-            suggest(&mentee_unit(false), &places, &cfg, 5).map(|v| v.len()),
+            suggest(&mentee_unit(false), &[], &places, &cfg, 5).map(|v| v.len()),
             Err("no_mentor_in_range")
         );
-        let found = suggest(&mentee_unit(true), &places, &cfg, 5).expect("remote");
+        let found = suggest(&mentee_unit(true), &[], &places, &cfg, 5).expect("remote");
         assert!(found[0].remote);
         assert_eq!(found[0].score, PROXIMITY_WEIGHT + FREE_WEIGHT);
         let full = vec![MentorPlaces {
@@ -315,8 +359,37 @@ mod tests {
             open: 1,
         }];
         assert_eq!(
-            suggest(&mentee_unit(true), &full, &cfg, 5).map(|v| v.len()),
+            suggest(&mentee_unit(true), &[], &full, &cfg, 5).map(|v| v.len()),
             Err("no_mentor_with_free_place")
         );
+    }
+
+    #[test]
+    fn a_mentor_who_helps_with_the_mentee_s_needs_ranks_higher() {
+        let mut without = mentor(1, 48.86, false, 2, &["M"]);
+        without.helps_with = None;
+        let places = vec![
+            MentorPlaces {
+                mentor: without,
+                open: 0,
+            },
+            MentorPlaces {
+                mentor: mentor(2, 48.86, false, 2, &["M"]),
+                open: 0,
+            },
+        ];
+        let needs = vec!["orientation".to_owned(), "confiance".to_owned()];
+        let cfg = MatchConfig::default();
+        let found = suggest(&mentee_unit(false), &needs, &places, &cfg, 5).expect("some");
+        assert_eq!(found[0].mentor_id, Uuid::from_u128(2));
+        assert_eq!(found[0].shared_needs, vec!["orientation".to_owned()]);
+        assert_eq!(found[0].score - found[1].score, NEEDS_WEIGHT / 2.0);
+        assert!(
+            found[0]
+                .reasons
+                .iter()
+                .any(|r| r == "helps with 1 of 2 need(s): orientation")
+        );
+        assert!(found[1].shared_needs.is_empty());
     }
 }

@@ -18,6 +18,9 @@ pub struct Model {
     pub capacity: i32,
     pub available_from: Option<Date>,
     pub status: String,
+    /// JSON array of mentee needs the mentor can help with (`None`: none
+    /// declared).
+    pub helps_with: Option<Json>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

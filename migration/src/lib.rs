@@ -18,6 +18,7 @@ mod m20261128_000301_create_mentees;
 mod m20261128_000302_create_pairings;
 mod m20261128_000303_create_meetings;
 mod m20261128_000304_create_mentoring_runs;
+mod m20261128_000305_add_mentor_helps_with;
 mod m20261128_000401_index_offer_updated_at;
 
 /// All migrations, oldest first.
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000302_create_pairings::Migration),
             Box::new(m20261128_000303_create_meetings::Migration),
             Box::new(m20261128_000304_create_mentoring_runs::Migration),
+            Box::new(m20261128_000305_add_mentor_helps_with::Migration),
             Box::new(m20261128_000401_index_offer_updated_at::Migration),
         ]
     }

@@ -130,7 +130,10 @@ pub async fn suggestions(
     let mut items = Vec::with_capacity(mentees.len());
     for m in &mentees {
         let found = match unit_of(&state, &state.db, 0, m, body.max_distance_km).await? {
-            Some(unit) => mentoring_match::suggest(&unit, &places, &config, limit),
+            Some(unit) => {
+                let needs = mentoring_match::needs_of(m);
+                mentoring_match::suggest(&unit, &needs, &places, &config, limit)
+            }
             None => Err("no_location"),
         };
         let (suggestions, no_suggestion_reason) = match found {

@@ -1,5 +1,7 @@
 //! `/v1/mentors`: mentor profiles of a company or a mentoring structure.
-use crate::domain::{Email, InseeCode, Location, MentorStatus, Role, Sector, inside_france};
+use crate::domain::{
+    Email, InseeCode, Location, MenteeNeed, MentorStatus, Role, Sector, inside_france,
+};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Caller, ValidatedJson, flatten};
 use crate::pagination::{PageQuery, Paginated};
@@ -44,6 +46,10 @@ pub struct MentorIn {
     capacity: u32,
     available_from: Option<NaiveDate>,
     status: Option<String>,
+    /// Mentee needs the mentor can help with (suggestions show shared ones).
+    #[serde(default)]
+    #[validate(length(max = 7))]
+    helps_with: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Validate)]
@@ -59,6 +65,7 @@ pub struct MentorPatch {
     capacity: Option<u32>,
     available_from: Option<NaiveDate>,
     status: Option<String>,
+    helps_with: Option<Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -74,8 +81,20 @@ pub struct MentorOut {
     capacity: u32,
     available_from: Option<NaiveDate>,
     status: String,
+    helps_with: Vec<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+}
+
+fn strings(value: Option<&serde_json::Value>) -> Vec<String> {
+    value
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl From<mentor::Model> for MentorOut {
@@ -103,6 +122,7 @@ impl From<mentor::Model> for MentorOut {
             capacity: m.capacity.max(0) as u32,
             available_from: m.available_from,
             status: m.status,
+            helps_with: strings(m.helps_with.as_ref()),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -122,6 +142,7 @@ impl MentorIn {
             capacity: out.capacity,
             available_from: out.available_from,
             status: Some(out.status),
+            helps_with: out.helps_with,
         }
     }
 
@@ -141,7 +162,8 @@ impl MentorIn {
             sectors,
             max_distance_km,
             remote_ok,
-            capacity
+            capacity,
+            helps_with
         );
         if patch.location.is_some() {
             self.location = patch.location;
@@ -169,6 +191,15 @@ impl MentorIn {
                     sectors.insert(sector);
                 }
                 Err(e) => errors.push(FieldError::new(format!("sectors[{i}]"), e.to_string())),
+            }
+        }
+        let mut helps_with = BTreeSet::new();
+        for (i, n) in self.helps_with.iter().enumerate() {
+            match MenteeNeed::parse(n.trim()) {
+                Ok(need) => {
+                    helps_with.insert(need);
+                }
+                Err(e) => errors.push(FieldError::new(format!("helps_with[{i}]"), e.to_string())),
             }
         }
         let insee = match (InseeCode::parse(&self.commune_insee), commune) {
@@ -218,6 +249,7 @@ impl MentorIn {
                     capacity: self.capacity,
                     available_from: self.available_from,
                     status,
+                    helps_with: helps_with.into_iter().collect(),
                 })
             }
             _ => {

@@ -1,4 +1,4 @@
-use crate::domain::{Email, InseeCode, Location, MentorStatus, Sector};
+use crate::domain::{Email, InseeCode, Location, MenteeNeed, MentorStatus, Sector};
 use crate::pagination::Page;
 use chrono::{NaiveDate, Utc};
 use entity::mentor;
@@ -21,6 +21,7 @@ pub struct MentorData {
     pub capacity: u32,
     pub available_from: Option<NaiveDate>,
     pub status: MentorStatus,
+    pub helps_with: Vec<MenteeNeed>,
 }
 
 fn columns(data: &MentorData, model: &mut mentor::ActiveModel) {
@@ -40,6 +41,12 @@ fn columns(data: &MentorData, model: &mut mentor::ActiveModel) {
     model.capacity = Set(data.capacity as i32);
     model.available_from = Set(data.available_from);
     model.status = Set(data.status.as_str().to_owned());
+    model.helps_with = Set(Some(serde_json::Value::from(
+        data.helps_with
+            .iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>(),
+    )));
     model.updated_at = Set(Utc::now());
 }
 

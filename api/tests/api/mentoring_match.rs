@@ -107,8 +107,20 @@ db_test!(
         let admin = app.admin().await;
         let c = app.coordinator(&admin).await;
         let t = c.token.as_str();
-        let mentee = new_mentee(&app, t, SAINT_DENIS, json!({"interests": ["M"]})).await;
-        let near_shared = new_mentor(&app, t, AUBERVILLIERS, json!({"sectors": ["M"]})).await;
+        let mentee = new_mentee(
+            &app,
+            t,
+            SAINT_DENIS,
+            json!({"interests": ["M"], "needs": ["orientation", "confiance"]}),
+        )
+        .await;
+        let near_shared = new_mentor(
+            &app,
+            t,
+            AUBERVILLIERS,
+            json!({"sectors": ["M"], "helps_with": ["confiance", "reseau"]}),
+        )
+        .await;
         let farther_other = new_mentor(&app, t, BOBIGNY, json!({"sectors": ["B"]})).await;
         let full = new_mentor(&app, t, PARIS, json!({"sectors": ["M"], "capacity": 1})).await;
         let out_of_range = new_mentor(&app, t, MARSEILLE, json!({"remote_ok": true})).await;
@@ -133,15 +145,20 @@ db_test!(
         assert!(best["score"].as_f64() > second["score"].as_f64(), "{item}");
         assert_eq!(best["shared_sectors"], json!(["M"]));
         assert_eq!(second["shared_sectors"], json!([]));
+        assert_eq!(best["shared_needs"], json!(["confiance"]));
+        assert_eq!(second["shared_needs"], json!([]));
         assert_eq!(best["remote"], false);
         let km = best["distance_km"].as_f64().expect("km");
         assert!((2.0..3.5).contains(&km), "{km}");
         assert_eq!(best["load"], json!({"open_pairings": 0, "capacity": 2}));
         let reasons = best["reasons"].to_string();
-        assert!(
-            reasons.contains("km away") && reasons.contains("shared sectors: M"),
-            "{reasons}"
-        );
+        for words in [
+            "km away",
+            "shared sectors: M",
+            "helps with 1 of 2 need(s): confiance",
+        ] {
+            assert!(reasons.contains(words), "{reasons}");
+        }
         assert!(!mentor_ids(item).contains(&out_of_range));
         // Same records, same answer.
         assert_eq!(
@@ -451,6 +468,21 @@ db_test!(
             let answer = app.post("/v1/mentoring/match-runs", Some(t), &body).await;
             assert_eq!(answer.invalid_fields(), vec![field.to_owned()], "{body}");
         }
+        // What a mentor helps with is a list of mentee needs.
+        let mut mentor = mentor_body();
+        mentor["helps_with"] = json!(["orientation", "cuisine"]);
+        let answer = app.post("/v1/mentors", Some(t), &mentor).await;
+        assert_eq!(answer.invalid_fields(), vec!["helps_with[1]".to_owned()]);
+        let helper = new_mentor(&app, t, SAINT_DENIS, json!({"helps_with": ["reseau"]})).await;
+        let patched = app
+            .patch(
+                &format!("/v1/mentors/{helper}"),
+                Some(t),
+                &json!({"helps_with": ["mobilite", "confiance"]}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(patched["helps_with"], json!(["confiance", "mobilite"]));
         let company = app.company(&admin).await;
         app.post("/v1/mentoring/match-runs", Some(&company.token), &json!({}))
             .await
