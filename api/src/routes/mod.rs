@@ -8,9 +8,12 @@ mod meetings;
 mod mentees;
 mod mentoring;
 mod mentors;
+mod mentoring_stats;
 mod offers;
 mod ops;
 mod organisations;
+mod pairing_alerts;
+mod pairing_export;
 mod pairings;
 mod placements;
 pub(crate) mod pupils;
@@ -149,6 +152,8 @@ pub fn table() -> RouteTable {
         .add(Method::POST, "/v1/pairings/{id}/meetings", meetings::create)
         .add(Method::GET, "/v1/pairings/{id}/meetings", meetings::list)
         .add(Method::POST, "/v1/pupils", pupils::create)
+        .add(Method::GET, "/v1/pairings/alerts", pairing_alerts::list)
+        .add(Method::GET, "/v1/pairings/export.csv", pairing_export::export)
         .add(Method::GET, "/v1/pupils", pupils::list)
         .add(Method::POST, "/v1/pupils/import", pupils::import_csv)
         .add(Method::GET, "/v1/pupils/{id}", pupils::get)
@@ -201,6 +206,7 @@ pub fn table() -> RouteTable {
         .add(Method::GET, "/v1/communes/{insee}", reference::commune)
         .add(Method::GET, "/v1/sectors", reference::sectors)
         .add(Method::GET, "/v1/admin/emails", emails::list)
+        .add(Method::GET, "/v1/stats/mentoring", mentoring_stats::mentoring)
         .add(Method::POST, "/v1/admin/emails/{id}/retry", emails::retry)
         .add(
             Method::GET,

@@ -375,6 +375,7 @@ fn concrete(path: &str, uai: &str) -> String {
             "/v1/offers/search?lat=48.93&lon=2.36&radius_km=5&limit=2".to_owned()
         }
         "/v1/stats/placements" => "/v1/stats/placements?group_by=priority".to_owned(),
+        "/v1/stats/mentoring" => "/v1/stats/mentoring?group_by=priority".to_owned(),
         _ => path,
     }
 }
