@@ -54,6 +54,27 @@ impl Api {
         self.send(format!("POST {path}"), request).await
     }
 
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> anyhow::Result<Value> {
+        let request = self.request(Method::PATCH, path, Some(token)).json(body);
+        self.send(format!("PATCH {path}"), request).await
+    }
+
+    /// A non-JSON answer (a CSV export) as text.
+    pub async fn get_text(&self, path: &str, token: &str) -> anyhow::Result<String> {
+        let what = format!("GET {path}");
+        let response = self
+            .request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .with_context(|| what.clone())?;
+        let status = response.status();
+        let text = response.text().await.with_context(|| what.clone())?;
+        if !status.is_success() {
+            bail!("{what}: the API answered {status}: {text}");
+        }
+        Ok(text)
+    }
+
     pub async fn post_csv(&self, path: &str, token: &str, csv: String) -> anyhow::Result<Value> {
         let request = self
             .request(Method::POST, path, Some(token))

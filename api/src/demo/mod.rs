@@ -8,6 +8,8 @@
 //! demo is a client of the API, not a second way into the database. It
 //! reads the database only to draw the map.
 mod client;
+mod mentoring;
+mod mentoring_report;
 mod names;
 mod plan;
 mod report;
@@ -16,9 +18,11 @@ mod seed;
 mod svg;
 mod workflow;
 
+pub use mentoring::StructureOutcome;
 pub use report::{DemoReport, DepartementReport, TierRow};
 pub use scenario::Scale;
 
+use crate::clock::Clock;
 use crate::configuration::Settings;
 use crate::reference;
 use crate::startup::{Application, connect};
@@ -89,24 +93,33 @@ pub async fn run(args: &DemoArgs, database_url: Option<&str>) -> anyhow::Result<
     ));
 
     let scenario = scenario::generate(&db, args.seed, args.scale).await?;
+    // The mentoring part lives the last seven months on this clock, a week
+    // at a time, up to today; then the stage campaign runs.
+    let settings_clock = settings.clock.clone();
     let app = Application::build_with_db(settings, db.clone()).await?;
     let api = client::Api::new(format!("http://{}", app.address()));
     let server = tokio::spawn(app.run_until_stopped());
 
     let result = async {
         let seeded = seed::seed(&api, &db, &scenario).await?;
+        let mentoring = mentoring::run(
+            &api,
+            &settings_clock,
+            &scenario,
+            &seeded,
+            args.scale,
+            args.seed,
+        )
+        .await?;
         let outcome = workflow::run(&api, &seeded, args.seed).await?;
         let svg_path = args.out.join("demo-map.svg");
         let map = svg::draw(&db, &scenario).await?;
         std::fs::write(&svg_path, map)
             .with_context(|| format!("cannot write {}", svg_path.display()))?;
-        Ok::<_, anyhow::Error>(DemoReport::new(
-            args.seed,
-            &scenario,
-            &outcome,
-            svg_path,
-            started.elapsed(),
-        ))
+        let mut report = DemoReport::new(args.seed, &scenario, &outcome, svg_path, Duration::ZERO);
+        report.mentoring = mentoring;
+        report.elapsed = started.elapsed();
+        Ok::<_, anyhow::Error>(report)
     }
     .await;
     server.abort();
@@ -138,6 +151,7 @@ fn settings(url: &str, args: &DemoArgs) -> anyhow::Result<Settings> {
     settings.email.sender_enabled = false;
     settings.email.outbox_dir = args.out.join("mail-out");
     settings.jobs.poll_interval_ms = 50;
+    settings.clock = Clock::fixed(chrono::Utc::now() - mentoring::SPAN);
     settings.validate()?;
     Ok(settings)
 }

@@ -2,6 +2,8 @@
 //! to the greedy baseline computed in the same run, and what families and
 //! companies did with the proposals.
 use super::WEEK;
+use super::mentoring::StructureOutcome;
+use super::mentoring_report;
 use super::scenario::Scenario;
 use super::workflow::Outcome;
 use serde_json::Value;
@@ -64,6 +66,8 @@ pub struct DemoReport {
     pub departements: Vec<DepartementReport>,
     pub svg_path: PathBuf,
     pub elapsed: Duration,
+    /// The mentoring part, one structure per département.
+    pub mentoring: Vec<StructureOutcome>,
 }
 
 fn count(v: &Value) -> u64 {
@@ -158,6 +162,7 @@ impl DemoReport {
             departements,
             svg_path,
             elapsed,
+            mentoring: Vec::new(),
         }
     }
 
@@ -235,8 +240,9 @@ impl DemoReport {
         };
         let _ = writeln!(
             out,
-            "  REP+ pupils matched by the exact engine ≥ greedy baseline: {check}"
+            "  REP+ pupils matched by the exact engine ≥ greedy baseline: {check}\n"
         );
+        mentoring_report::write(&mut out, &self.mentoring);
         out
     }
 }

@@ -168,7 +168,7 @@ fn id_of(body: &Value) -> anyhow::Result<String> {
 }
 
 /// Invites the user, who sets a password with the invitation and signs in.
-async fn member(
+pub(super) async fn member(
     api: &Api,
     admin: &str,
     organisation_id: String,

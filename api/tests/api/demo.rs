@@ -2,7 +2,7 @@
 //! database holds, its map is well-formed SVG, and a seed repeats it.
 use crate::helpers::reference_dir;
 use api::demo::{self, DemoArgs, DemoReport, Scale};
-use entity::{college, organisation, placement, pupil};
+use entity::{college, meeting, organisation, pairing, placement, pupil};
 use sea_orm::{Database, DatabaseConnection, EntityTrait};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -138,6 +138,56 @@ fn check_against_database(
     assert!(rep_plus > 0, "the scenario has REP+ pupils");
 }
 
+/// The mentoring part's report against the pairings and meetings stored:
+/// one structure per département, its run fair and free of blocking pairs,
+/// every published pairing lived, counted and exported.
+async fn check_mentoring(report: &DemoReport, db: &DatabaseConnection) {
+    assert_eq!(report.mentoring.len(), 2);
+    let pairings = pairing::Entity::find().all(db).await.unwrap();
+    let meetings = meeting::Entity::find().all(db).await.unwrap();
+    for s in &report.mentoring {
+        let metrics = &s.run["metrics"];
+        assert_eq!(metrics["blocking_pairs"], 0, "{}", s.code);
+        let drafts = s.run["pairing_ids"]
+            .as_array()
+            .expect("the run's drafts")
+            .len();
+        assert!(drafts > 0, "{}: the run paired someone", s.code);
+        assert_eq!(
+            s.published as usize, drafts,
+            "{}: every draft published",
+            s.code
+        );
+        let mine: Vec<&pairing::Model> = pairings
+            .iter()
+            .filter(|p| p.departement == s.code || p.departement == s.code.trim_start_matches('0'))
+            .collect();
+        assert_eq!(mine.len(), drafts, "{}: pairings stored", s.code);
+        assert!(
+            mine.iter()
+                .all(|p| p.status != "draft" && p.status != "proposed")
+        );
+        let count = |status: &str| mine.iter().filter(|p| p.status == status).count() as u64;
+        assert_eq!(count("declined"), s.declined, "{}", s.code);
+        let total = &s.by_status["total"];
+        for status in ["active", "paused", "ended"] {
+            assert_eq!(total[status], count(status), "{} {status}", s.code);
+        }
+        assert_eq!(total["started"], drafts as u64 - s.declined, "{}", s.code);
+        let held = meetings
+            .iter()
+            .filter(|m| mine.iter().any(|p| p.id == m.pairing_id))
+            .count() as u64;
+        assert_eq!(held, s.meetings, "{}: meetings stored", s.code);
+        assert_eq!(
+            s.export_lines, drafts,
+            "{}: one export line per pairing",
+            s.code
+        );
+        assert!(s.export_header.starts_with("pairing_ref,"));
+    }
+}
+
 /// Tags open and close in order, attributes quoted, every `&` an entity.
 fn assert_well_formed_xml(text: &str) {
     let mut stack: Vec<&str> = Vec::new();
@@ -192,6 +242,7 @@ async fn the_demo_reports_what_the_database_holds_draws_a_map_and_repeats_itself
     let pupils = pupil::Entity::find().all(&db).await.unwrap();
     let placements = placements_by_tier(&db).await;
     check_against_database(&first, &placements, &pupils);
+    check_mentoring(&first, &db).await;
 
     assert_eq!(first.svg_path, dir.0.join("first/demo-map.svg"));
     let svg = std::fs::read_to_string(&first.svg_path).expect("the map is written");
@@ -220,5 +271,10 @@ async fn the_demo_reports_what_the_database_holds_draws_a_map_and_repeats_itself
         "same seed, same numbers"
     );
     assert_eq!(first.summary(), again.summary());
+    assert!(
+        first
+            .summary()
+            .contains("State export (GET /v1/pairings/export.csv)")
+    );
     assert!(first.to_string().contains("demo-map.svg"));
 }
