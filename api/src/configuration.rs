@@ -330,6 +330,19 @@ mod tests {
     }
 
     #[test]
+    fn mentoring_thresholds_and_export_key_are_checked() {
+        let mut settings = defaults();
+        settings.mentoring.unpaired_days = 0;
+        assert!(settings.validate().is_err());
+        settings.mentoring.unpaired_days = 30;
+        settings.mentoring.export_secret = Some(SecretString::from("short"));
+        let err = settings.validate().unwrap_err().to_string();
+        assert!(err.contains("mentoring.export_secret"), "{err}");
+        settings.mentoring.export_secret = Some(SecretString::from("k".repeat(32)));
+        settings.validate().expect("valid");
+    }
+
+    #[test]
     fn secrets_never_show_in_debug_output() {
         let mut settings = defaults();
         settings.auth.jwt_secret = Some(SecretString::from("super-secret-signing-key-0123456789"));

@@ -254,7 +254,11 @@ crate::clocked_test!(
                 .expect("insert pairings");
         }
         let key = b"a configured export key of 32+ chars";
-        let rows = rows(&export(&app, &ours.token, "").await);
+        let response = export(&app, &ours.token, "").await;
+        // Streamed: sent in chunks, its length unknown when the answer starts.
+        assert!(response.headers.get("content-length").is_none());
+        assert_eq!(response.headers["transfer-encoding"], "chunked");
+        let rows = rows(&response);
         assert_eq!(rows.len(), total);
         ids.sort();
         let refs: Vec<&str> = rows.iter().map(|l| l.split(',').next().unwrap()).collect();
