@@ -19,6 +19,7 @@ pub mod mentoring_match;
 pub mod metrics;
 pub mod notify;
 pub mod pagination;
+pub mod patch;
 pub mod reference;
 pub mod routes;
 pub mod search;

@@ -5,6 +5,7 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::{Caller, ValidatedJson, flatten};
 use crate::import::{self, ImportReport};
 use crate::pagination::{PageQuery, Paginated};
+use crate::patch::Patch;
 use crate::startup::AppState;
 use crate::store::mentees::{self, Lookup, MenteeData, MenteeFilter, RawMentee};
 use crate::store::pairings;
@@ -42,21 +43,35 @@ pub struct MenteeIn {
     available_from: Option<NaiveDate>,
 }
 
+/// A JSON merge patch (see `crate::patch`): left out keeps, `null` clears
+/// an optional field (or puts back its default), a required one is a 422.
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct MenteePatch {
-    first_name: Option<String>,
-    last_name: Option<String>,
-    email: Option<String>,
-    birth_year: Option<i32>,
-    situation: Option<String>,
-    school_uai: Option<String>,
-    commune_insee: Option<String>,
-    qpv: Option<bool>,
-    needs: Option<Vec<String>>,
-    interests: Option<Vec<String>>,
-    remote_ok: Option<bool>,
-    available_from: Option<NaiveDate>,
+    #[serde(default)]
+    first_name: Patch<String>,
+    #[serde(default)]
+    last_name: Patch<String>,
+    #[serde(default)]
+    email: Patch<String>,
+    #[serde(default)]
+    birth_year: Patch<i32>,
+    #[serde(default)]
+    situation: Patch<String>,
+    #[serde(default)]
+    school_uai: Patch<String>,
+    #[serde(default)]
+    commune_insee: Patch<String>,
+    #[serde(default)]
+    qpv: Patch<bool>,
+    #[serde(default)]
+    needs: Patch<Vec<String>>,
+    #[serde(default)]
+    interests: Patch<Vec<String>>,
+    #[serde(default)]
+    remote_ok: Patch<bool>,
+    #[serde(default)]
+    available_from: Patch<NaiveDate>,
 }
 
 #[derive(Debug, Serialize)]
@@ -134,30 +149,41 @@ impl MenteeIn {
         }
     }
 
-    fn apply(&mut self, patch: MenteePatch) {
-        macro_rules! take {
-            ($($field:ident),*) => { $(if let Some(v) = patch.$field { self.$field = v; })* };
+    fn apply(&mut self, patch: MenteePatch) -> Result<(), ApiError> {
+        let mut errors = Vec::new();
+        patch
+            .first_name
+            .apply_required("first_name", &mut self.first_name, &mut errors);
+        patch
+            .last_name
+            .apply_required("last_name", &mut self.last_name, &mut errors);
+        patch
+            .birth_year
+            .apply_required("birth_year", &mut self.birth_year, &mut errors);
+        patch
+            .situation
+            .apply_required("situation", &mut self.situation, &mut errors);
+        patch
+            .commune_insee
+            .apply_required("commune_insee", &mut self.commune_insee, &mut errors);
+        patch.qpv.apply_or_default(&mut self.qpv);
+        patch.needs.apply_or_default(&mut self.needs);
+        patch.interests.apply_or_default(&mut self.interests);
+        patch.remote_ok.apply_or_default(&mut self.remote_ok);
+        patch.email.apply(&mut self.email);
+        patch.school_uai.apply(&mut self.school_uai);
+        patch.available_from.apply(&mut self.available_from);
+        // An empty string still removes an optional text field: clients
+        // written before `null` could clear one rely on it.
+        for field in [&mut self.email, &mut self.school_uai] {
+            if field.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *field = None;
+            }
         }
-        take!(
-            first_name,
-            last_name,
-            birth_year,
-            situation,
-            commune_insee,
-            qpv,
-            needs,
-            interests,
-            remote_ok
-        );
-        // An empty string removes an optional text field.
-        macro_rules! take_text {
-            ($($field:ident),*) => { $(if let Some(v) = patch.$field {
-                self.$field = (!v.trim().is_empty()).then_some(v);
-            })* };
-        }
-        take_text!(email, school_uai);
-        if patch.available_from.is_some() {
-            self.available_from = patch.available_from;
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(errors))
         }
     }
 
@@ -296,7 +322,7 @@ pub async fn patch(
         .await?
         .ok_or_else(|| ApiError::not_found("mentee"))?;
     let mut merged = MenteeIn::from_out(MenteeOut::from(existing.clone()));
-    merged.apply(patch);
+    merged.apply(patch)?;
     merged
         .validate()
         .map_err(|e| ApiError::Validation(flatten(&e)))?;

@@ -4,6 +4,7 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::{Caller, ValidatedJson, flatten};
 use crate::import::{self, ImportReport};
 use crate::pagination::{PageQuery, Paginated};
+use crate::patch::Patch;
 use crate::startup::AppState;
 use crate::store::pupils::{self, PupilData, PupilFilter};
 use crate::store::schools::{self, SchoolContext};
@@ -38,19 +39,31 @@ pub struct PupilIn {
     external_id: Option<String>,
 }
 
+/// A JSON merge patch (see `crate::patch`): left out keeps, `null` clears
+/// an optional field (or puts back its default), a required one is a 422.
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PupilPatch {
-    first_name: Option<String>,
-    last_name: Option<String>,
-    birth_date: Option<NaiveDate>,
-    class_name: Option<String>,
-    track: Option<String>,
-    home_commune_insee: Option<String>,
-    interests: Option<Vec<String>>,
-    needs_accessibility: Option<bool>,
-    qpv: Option<bool>,
-    external_id: Option<String>,
+    #[serde(default)]
+    first_name: Patch<String>,
+    #[serde(default)]
+    last_name: Patch<String>,
+    #[serde(default)]
+    birth_date: Patch<NaiveDate>,
+    #[serde(default)]
+    class_name: Patch<String>,
+    #[serde(default)]
+    track: Patch<String>,
+    #[serde(default)]
+    home_commune_insee: Patch<String>,
+    #[serde(default)]
+    interests: Patch<Vec<String>>,
+    #[serde(default)]
+    needs_accessibility: Patch<bool>,
+    #[serde(default)]
+    qpv: Patch<bool>,
+    #[serde(default)]
+    external_id: Patch<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -119,22 +132,32 @@ impl PupilIn {
         }
     }
 
-    fn apply(&mut self, patch: PupilPatch) {
-        macro_rules! take {
-            ($($field:ident),*) => { $(if let Some(v) = patch.$field { self.$field = v; })* };
+    fn apply(&mut self, patch: PupilPatch) -> Result<(), ApiError> {
+        let mut errors = Vec::new();
+        patch
+            .first_name
+            .apply_required("first_name", &mut self.first_name, &mut errors);
+        patch
+            .last_name
+            .apply_required("last_name", &mut self.last_name, &mut errors);
+        patch
+            .class_name
+            .apply_required("class_name", &mut self.class_name, &mut errors);
+        patch.interests.apply_or_default(&mut self.interests);
+        patch
+            .needs_accessibility
+            .apply_or_default(&mut self.needs_accessibility);
+        patch.qpv.apply_or_default(&mut self.qpv);
+        // A cleared track is the default one, `generale`, as on creation.
+        patch.track.apply(&mut self.track);
+        patch.birth_date.apply(&mut self.birth_date);
+        patch.home_commune_insee.apply(&mut self.home_commune_insee);
+        patch.external_id.apply(&mut self.external_id);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(errors))
         }
-        take!(
-            first_name,
-            last_name,
-            class_name,
-            interests,
-            needs_accessibility,
-            qpv
-        );
-        macro_rules! take_option {
-            ($($field:ident),*) => { $(if patch.$field.is_some() { self.$field = patch.$field; })* };
-        }
-        take_option!(birth_date, track, home_commune_insee, external_id);
     }
 }
 
@@ -319,7 +342,7 @@ pub async fn patch(
         .await?
         .ok_or_else(|| ApiError::not_found("pupil"))?;
     let mut merged = PupilIn::from_out(PupilOut::from(existing.clone()));
-    merged.apply(patch);
+    merged.apply(patch)?;
     merged
         .validate()
         .map_err(|e| ApiError::Validation(flatten(&e)))?;

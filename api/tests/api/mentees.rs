@@ -609,3 +609,56 @@ db_test!(
         assert!(all_mentees(&app, token, 50).await.is_empty());
     }
 );
+
+db_test!(
+    /// PATCH is a JSON merge patch: `null` clears an optional field (or puts
+    /// its creation default back), a left-out field is kept, and `null` on a
+    /// required field is a 422 that changes nothing.
+    async fn a_mentee_patch_clears_optional_fields_with_null(app: TestApp) {
+        let admin = app.admin().await;
+        let coordinator = app.coordinator(&admin).await;
+        let token = coordinator.token.as_str();
+        let created = create(
+            &app,
+            token,
+            &with(
+                mentee("Inès", "Haddad"),
+                json!({"email": "ines@exemple.fr", "school_uai": REP_PLUS, "qpv": true,
+                       "needs": ["orientation"], "interests": ["M"], "remote_ok": true,
+                       "available_from": "2027-01-04"}),
+            ),
+        )
+        .await;
+        assert_eq!(created["priority"], "rep_plus");
+        let path = format!("/v1/mentees/{}", id_of(&created));
+        let cleared = app
+            .patch(
+                &path,
+                Some(token),
+                &json!({"email": null, "school_uai": null, "available_from": null, "qpv": null,
+                        "needs": null, "interests": null, "remote_ok": null}),
+            )
+            .await
+            .expect(200);
+        for field in ["email", "school_uai", "available_from"] {
+            assert_eq!(cleared[field], Value::Null, "{field} is cleared");
+        }
+        assert_eq!(cleared["needs"], json!([]));
+        assert_eq!(cleared["interests"], json!([]));
+        assert_eq!(cleared["qpv"], false);
+        assert_eq!(cleared["remote_ok"], false);
+        assert_eq!(cleared["priority"], "standard", "no collège, no QPV");
+        for kept in [
+            "first_name",
+            "last_name",
+            "birth_year",
+            "situation",
+            "commune_insee",
+        ] {
+            assert_eq!(cleared[kept], created[kept], "{kept} is kept");
+            let answer = app.patch(&path, Some(token), &json!({ kept: null })).await;
+            assert_eq!(answer.invalid_fields(), vec![kept.to_owned()]);
+        }
+        assert_eq!(app.get(&path, Some(token)).await.expect(200), cleared);
+    }
+);

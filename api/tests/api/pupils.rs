@@ -1513,3 +1513,69 @@ db_test!(
         assert_eq!(tiers, 0, "a REP collège's pupils are all rep");
     }
 );
+
+db_test!(
+    /// PATCH is a JSON merge patch: `null` clears an optional field (or puts
+    /// its creation default back), a left-out field is kept, and `null` on a
+    /// required field is a 422 that changes nothing.
+    async fn a_patch_clears_optional_fields_with_null(app: TestApp) {
+        let admin = app.admin().await;
+        let school = app.school(&admin, PARIS).await;
+        let created = create(
+            &app,
+            &school.token,
+            &json!({
+                "first_name": "Zoé",
+                "last_name": "Martin",
+                "birth_date": "2012-05-31",
+                "class_name": "3B",
+                "track": "prepa_metiers",
+                "home_commune_insee": FRR_COMMUNE,
+                "interests": ["M"],
+                "needs_accessibility": true,
+                "qpv": true,
+                "external_id": "INE-0002",
+            }),
+        )
+        .await;
+        assert_eq!(created["priority"], "rural");
+        let path = format!("/v1/pupils/{}", id_of(&created));
+        let cleared = app
+            .patch(
+                &path,
+                Some(&school.token),
+                &json!({"home_commune_insee": null, "birth_date": null, "track": null,
+                        "interests": null, "needs_accessibility": null, "qpv": null}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(cleared["home_commune_insee"], Value::Null);
+        assert_eq!(cleared["birth_date"], Value::Null);
+        assert_eq!(cleared["track"], "generale", "the creation default");
+        assert_eq!(cleared["interests"], json!([]));
+        assert_eq!(cleared["needs_accessibility"], false);
+        assert_eq!(cleared["qpv"], false);
+        assert_eq!(
+            cleared["priority"], "standard",
+            "no FRR commune, no QPV: the tier is computed again"
+        );
+        for kept in ["first_name", "last_name", "class_name", "external_id"] {
+            assert_eq!(cleared[kept], created[kept], "{kept} is kept");
+        }
+        for required in ["first_name", "last_name", "class_name"] {
+            let answer = app
+                .patch(&path, Some(&school.token), &json!({ required: null }))
+                .await;
+            assert_eq!(answer.invalid_fields(), vec![required.to_owned()]);
+        }
+        // Without an external id nor a birth date the pupil cannot be told
+        // apart from a namesake: refused, nothing changed.
+        app.patch(&path, Some(&school.token), &json!({"external_id": null}))
+            .await
+            .expect(422);
+        assert_eq!(
+            app.get(&path, Some(&school.token)).await.expect(200),
+            cleared
+        );
+    }
+);
