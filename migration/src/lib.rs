@@ -44,8 +44,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000303_create_meetings::Migration),
             Box::new(m20261128_000304_create_mentoring_runs::Migration),
             Box::new(m20261128_000305_add_mentor_helps_with::Migration),
+            Box::new(m20261128_000310_index_pairing_reports::Migration),
             Box::new(m20261128_000401_index_offer_updated_at::Migration),
         ]
-            Box::new(m20261128_000310_index_pairing_reports::Migration),
     }
 }

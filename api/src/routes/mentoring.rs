@@ -299,6 +299,25 @@ pub async fn create_run(
     Ok(HttpResponse::Created().json(run_out(&state.db, run).await?))
 }
 
+pub async fn list_runs(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let org = structure_of(&caller)?;
+    let page = query.into_inner().by_uuid()?;
+    let rows = store::list_runs(&state.db, org, &page).await?;
+    let page = Paginated::from_rows(rows, page.limit, |r| r.id.to_string(), |r| r);
+    let mut items = Vec::with_capacity(page.items.len());
+    for run in page.items {
+        items.push(run_out(&state.db, run).await?);
+    }
+    Ok(HttpResponse::Ok().json(Paginated {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
 pub async fn get_run(
     state: web::Data<AppState>,
     caller: Caller,

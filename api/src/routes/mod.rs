@@ -137,6 +137,11 @@ pub fn table() -> RouteTable {
         )
         .add(
             Method::GET,
+            "/v1/mentoring/match-runs",
+            mentoring::list_runs,
+        )
+        .add(
+            Method::GET,
             "/v1/mentoring/match-runs/{id}",
             mentoring::get_run,
         )
@@ -147,13 +152,13 @@ pub fn table() -> RouteTable {
         )
         .add(Method::POST, "/v1/pairings", pairings::create)
         .add(Method::GET, "/v1/pairings", pairings::list)
+        .add(Method::GET, "/v1/pairings/alerts", pairing_alerts::list)
+        .add(Method::GET, "/v1/pairings/export.csv", pairing_export::export)
         .add(Method::GET, "/v1/pairings/{id}", pairings::get)
         .add(Method::PATCH, "/v1/pairings/{id}", pairings::patch)
         .add(Method::POST, "/v1/pairings/{id}/meetings", meetings::create)
         .add(Method::GET, "/v1/pairings/{id}/meetings", meetings::list)
         .add(Method::POST, "/v1/pupils", pupils::create)
-        .add(Method::GET, "/v1/pairings/alerts", pairing_alerts::list)
-        .add(Method::GET, "/v1/pairings/export.csv", pairing_export::export)
         .add(Method::GET, "/v1/pupils", pupils::list)
         .add(Method::POST, "/v1/pupils/import", pupils::import_csv)
         .add(Method::GET, "/v1/pupils/{id}", pupils::get)

@@ -137,6 +137,21 @@ pub async fn find_run(
         .await
 }
 
+/// The structure's runs, newest first (ids are time-ordered UUIDv7).
+pub async fn list_runs(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    page: &crate::pagination::Page<Uuid>,
+) -> Result<Vec<mentoring_run::Model>, DbErr> {
+    let mut query = mentoring_run::Entity::find()
+        .filter(mentoring_run::Column::OrganisationId.eq(organisation_id))
+        .order_by_desc(mentoring_run::Column::Id);
+    if let Some(before) = page.after {
+        query = query.filter(mentoring_run::Column::Id.lt(before));
+    }
+    query.limit(page.limit + 1).all(db).await
+}
+
 pub async fn mark_published(
     db: &impl ConnectionTrait,
     id: Uuid,

@@ -401,6 +401,22 @@ db_test!(
             published["run"]["pairings_by_status"]
         );
         assert_eq!(read["metrics"], result["metrics"]);
+        // Both runs are listed, newest first, one per page.
+        let first_page = app
+            .get("/v1/mentoring/match-runs?limit=1", Some(t))
+            .await
+            .expect(200);
+        assert_eq!(first_page["items"][0]["id"], again["id"]);
+        let cursor = first_page["next_cursor"].as_str().expect("cursor");
+        let second_page = app
+            .get(
+                &format!("/v1/mentoring/match-runs?limit=1&cursor={cursor}"),
+                Some(t),
+            )
+            .await
+            .expect(200);
+        assert_eq!(second_page["items"][0]["id"], result["id"]);
+        assert_eq!(second_page["next_cursor"], Value::Null);
     }
 );
 
@@ -533,10 +549,49 @@ db_test!(
             .await;
         assert_eq!(ids(&published.body["published"]).len(), 1);
         check_strictly("POST", "/v1/mentoring/match-runs/{id}/publish", &published);
+        let listed = app.get("/v1/mentoring/match-runs", Some(t)).await;
+        check_strictly("GET", "/v1/mentoring/match-runs", &listed);
         let empty = suggest(&app, t, json!({})).await;
         assert_eq!(
             empty["items"][0]["no_suggestion_reason"],
             "no_mentor_with_free_place"
         );
+    }
+);
+
+db_test!(
+    async fn concurrent_runs_never_give_a_mentee_two_drafts(app: TestApp) {
+        let admin = app.admin().await;
+        let c = app.coordinator(&admin).await;
+        let t = c.token.as_str();
+        for _ in 0..3 {
+            new_mentor(&app, t, AUBERVILLIERS, json!({"capacity": 3})).await;
+        }
+        let mut mentees = Vec::new();
+        for _ in 0..6 {
+            mentees.push(new_mentee(&app, t, SAINT_DENIS, json!({})).await);
+        }
+        let empty = json!({});
+        let runs = futures::future::join_all(
+            (0..3).map(|_| app.post("/v1/mentoring/match-runs", Some(t), &empty)),
+        )
+        .await;
+        let mut drafted = Vec::new();
+        for answer in runs {
+            // A run that met another's drafts on the unique index answers 409.
+            match answer.status.as_u16() {
+                201 => drafted.extend(ids(&answer.body["pairing_ids"])),
+                409 => {}
+                other => panic!("unexpected {other}: {}", answer.text),
+            }
+        }
+        assert_eq!(drafted.len(), 6, "{drafted:?}");
+        for mentee in &mentees {
+            let open = app
+                .get(&format!("/v1/pairings?mentee_id={mentee}"), Some(t))
+                .await
+                .expect(200);
+            assert_eq!(open["items"].as_array().map(Vec::len), Some(1), "{open}");
+        }
     }
 );
