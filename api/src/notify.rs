@@ -1,7 +1,8 @@
 //! The e-mails of the placement workflow, written to the outbox in the
 //! transaction of their event. Pupils are named by class only: no personal
 //! data of a minor ever sits in the outbox. The mentoring workflow's
-//! e-mails are in [`pairing`].
+//! e-mails are in [`pairing`] and [`digest`].
+pub mod digest;
 pub mod pairing;
 
 use crate::domain::PlacementStatus;

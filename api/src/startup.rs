@@ -138,6 +138,8 @@ impl Application {
             settings: settings.jobs.clone(),
             worker: format!("{}-{}", std::process::id(), Uuid::now_v7().simple()),
             public_base_url: settings.email.public_base_url.clone(),
+            mentoring: settings.mentoring.clone(),
+            clock: settings.clock.clone(),
         });
         let state = web::Data::new(AppState {
             jobs: settings.jobs.clone(),

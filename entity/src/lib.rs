@@ -2,6 +2,7 @@
 //!
 //! They mirror the schema built by the `migration` crate and carry no logic:
 //! the `api` crate converts them into its own DTOs before they reach the wire.
+pub mod alerts_digest;
 pub mod api_client;
 pub mod campaign;
 pub mod college;

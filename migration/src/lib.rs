@@ -14,6 +14,7 @@ mod m20261128_000102_create_matching;
 mod m20261128_000201_create_email_outbox;
 mod m20261128_000202_create_email_preferences;
 mod m20261128_000203_add_email_outbox_reference;
+mod m20261128_000204_create_alerts_digests;
 mod m20261128_000301_create_mentees;
 mod m20261128_000302_create_pairings;
 mod m20261128_000303_create_meetings;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000201_create_email_outbox::Migration),
             Box::new(m20261128_000202_create_email_preferences::Migration),
             Box::new(m20261128_000203_add_email_outbox_reference::Migration),
+            Box::new(m20261128_000204_create_alerts_digests::Migration),
             Box::new(m20261128_000301_create_mentees::Migration),
             Box::new(m20261128_000302_create_pairings::Migration),
             Box::new(m20261128_000303_create_meetings::Migration),

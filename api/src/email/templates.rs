@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 mod mentoring;
 
-pub use mentoring::{AlertLine, PairingMail, PairingRole};
+pub use mentoring::{AlertLine, DIGEST_MAX_LINES, PairingMail, PairingRole};
 
 /// Namespace of the typed constructors: `Email::invitation(...)`.
 pub struct Email;

@@ -1,6 +1,7 @@
 //! Background work shared by every `tremplin serve` process through the
 //! job table: match runs (one request, or a whole campaign), placement
-//! expiry, and campaigns reaching their deadline.
+//! expiry, campaigns reaching their deadline, and the weekly alerts digest.
+pub mod digest;
 pub mod match_run;
 
 use crate::configuration::JobSettings;
@@ -26,6 +27,10 @@ pub struct JobContext {
     pub worker: String,
     /// Links in the workflow's e-mails start here.
     pub public_base_url: String,
+    /// Alert thresholds of the weekly digest.
+    pub mentoring: crate::configuration::MentoringSettings,
+    /// What "now" is for the weekly digest: the system's, or a test's.
+    pub clock: crate::clock::Clock,
 }
 
 /// Starts this process's worker.
@@ -89,6 +94,13 @@ pub async fn maintenance(ctx: &JobContext) -> Result<(), DbErr> {
     for campaign in match_requests::due_campaigns(&ctx.db).await? {
         start_campaign(&ctx.db, campaign.id).await?;
     }
+    digest::run(
+        &ctx.db,
+        &ctx.public_base_url,
+        &(&ctx.mentoring).into(),
+        ctx.clock.now(),
+    )
+    .await?;
     Ok(())
 }
 

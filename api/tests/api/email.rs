@@ -663,4 +663,5 @@ async fn send_test_email_explains_what_to_fix() {
     std::fs::remove_dir_all(&settings.outbox_dir).unwrap();
 }
 
+mod digest;
 mod mentoring;

@@ -11,7 +11,6 @@
 use super::{Body, Email, email, url, week};
 use crate::email::outbox::{EmailKind, NewEmail};
 use chrono::NaiveDate;
-use uuid::Uuid;
 
 /// Who a pairing message is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,12 +35,17 @@ pub struct PairingMail<'a> {
 }
 
 /// One line of the weekly alerts digest.
-#[derive(Debug, Clone)]
-pub struct AlertLine<'a> {
-    pub pairing_id: Uuid,
-    /// What is wrong, already in words (`Aucune rencontre depuis 35 jours`).
-    pub description: &'a str,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertLine {
+    /// What is wrong, already in words (`Aucune rencontre depuis 35 jours`),
+    /// naming nobody: the link says which record.
+    pub description: String,
+    /// The page of the record, `/pairings/{id}`, `/mentees/{id}`...
+    pub path: String,
 }
+
+/// A digest lists this many alerts at most, then says how many more.
+pub const DIGEST_MAX_LINES: usize = 50;
 
 /// The public page on mentoring, for recipients without an account.
 fn mentoring_url(base: &str) -> String {
@@ -131,27 +135,33 @@ impl Email {
         to: &str,
         structure_name: &str,
         iso_week: &str,
-        alerts: &[AlertLine<'_>],
+        alerts: &[AlertLine],
     ) -> NewEmail {
         let mut body = Body::new("Bonjour,");
         let count = alerts.len();
         body.para(&format!(
-            "{count} binôme{s} de {structure_name} demande{s2} votre attention ({}) :",
+            "{count} alerte{s} de suivi à {structure_name} ({}) :",
             week(iso_week),
             s = if count > 1 { "s" } else { "" },
-            s2 = if count > 1 { "nt" } else { "" },
         ));
         let items: Vec<(String, String)> = alerts
             .iter()
-            .map(|a| {
-                (
-                    a.description.to_owned(),
-                    url(base_url, &format!("/pairings/{}", a.pairing_id)),
-                )
-            })
+            .take(DIGEST_MAX_LINES)
+            .map(|a| (a.description.clone(), url(base_url, &a.path)))
             .collect();
-        body.list(&items)
-            .link("Toutes les alertes", &url(base_url, "/pairings/alerts"));
+        body.list(&items);
+        if count > DIGEST_MAX_LINES {
+            body.para(&format!(
+                "… et {} autre{s}.",
+                count - DIGEST_MAX_LINES,
+                s = if count - DIGEST_MAX_LINES > 1 {
+                    "s"
+                } else {
+                    ""
+                },
+            ));
+        }
+        body.link("Toutes les alertes", &url(base_url, "/pairings/alerts"));
         email(
             EmailKind::AlertsDigest,
             to,
@@ -165,6 +175,7 @@ impl Email {
 mod tests {
     use super::super::tests::check;
     use super::*;
+    use uuid::Uuid;
 
     const BASE: &str = "https://tremplin.example.fr/";
 
@@ -245,24 +256,45 @@ mod tests {
         let id = Uuid::now_v7();
         let alerts = [
             AlertLine {
-                pairing_id: id,
-                description: "Aucune rencontre depuis 35 jours",
+                description: "Aucune rencontre depuis 35 jours".into(),
+                path: format!("/pairings/{id}"),
             },
             AlertLine {
-                pairing_id: Uuid::nil(),
-                description: "Fin prévue dans 7 jours",
+                description: "Jeune sans binôme depuis 40 jours".into(),
+                path: "/mentees/x".into(),
             },
         ];
-        check(
+        let mail = check(
             Email::alerts_digest(BASE, "coord@example.fr", "Asso", "2027-W10", &alerts),
             EmailKind::AlertsDigest,
             "semaine 10 de 2027 : 2",
             &[
-                "2 binômes de Asso demandent",
+                "2 alertes de suivi à Asso",
                 "Aucune rencontre depuis 35 jours",
                 &format!("https://tremplin.example.fr/pairings/{id}"),
-                "Fin prévue dans 7 jours",
+                "Jeune sans binôme depuis 40 jours",
+                "https://tremplin.example.fr/mentees/x",
+                "https://tremplin.example.fr/pairings/alerts",
             ],
         );
+        assert_eq!(mail.to, "coord@example.fr");
+        assert!(!mail.text.contains("autre"), "{}", mail.text);
+    }
+
+    #[test]
+    fn a_long_digest_lists_the_first_alerts_and_counts_the_rest() {
+        let alerts: Vec<AlertLine> = (0..DIGEST_MAX_LINES + 3)
+            .map(|i| AlertLine {
+                description: format!("Alerte numéro {i}"),
+                path: format!("/pairings/{i}"),
+            })
+            .collect();
+        let mail = check(
+            Email::alerts_digest(BASE, "c@example.fr", "Asso", "2027-W10", &alerts),
+            EmailKind::AlertsDigest,
+            ": 53",
+            &["Alerte numéro 49", "… et 3 autres."],
+        );
+        assert!(!mail.text.contains("Alerte numéro 50"));
     }
 }

@@ -200,3 +200,57 @@ email_test!(
         assert!(to(&proposed, &s.mentor_address).text.contains("Noé"));
     }
 );
+
+email_test!(
+    async fn publishing_a_match_run_mails_each_proposal_it_makes(backend: Backend) {
+        let smtp = SmtpServer::start().await;
+        let app = TestApp::spawn_with(backend, |s| mail_to(s, &smtp)).await;
+        let admin = app.admin().await;
+        let coordinator = app.coordinator(&admin).await;
+        let token = coordinator.token.as_str();
+        let mentor_address = unique_address("run-mentor");
+        let mut body = mentor_body();
+        body["email"] = json!(mentor_address);
+        body["commune_insee"] = json!("93066");
+        body.as_object_mut().unwrap().remove("available_from");
+        app.post("/v1/mentors", Some(token), &body)
+            .await
+            .expect(201);
+        let mentee_address = unique_address("run-mentee");
+        let mut young = mentee("Yanis", "Parleseau");
+        young["email"] = json!(mentee_address);
+        app.post("/v1/mentees", Some(token), &young)
+            .await
+            .expect(201);
+
+        let run = app
+            .post("/v1/mentoring/match-runs", Some(token), &json!({}))
+            .await
+            .expect(201);
+        assert_eq!(
+            run["pairing_ids"].as_array().map(Vec::len),
+            Some(1),
+            "{run}"
+        );
+        assert_eq!(
+            outbox_count(&app, "pairing_proposed").await,
+            0,
+            "drafts say nothing"
+        );
+        app.post(
+            &format!(
+                "/v1/mentoring/match-runs/{}/publish",
+                run["id"].as_str().unwrap()
+            ),
+            Some(token),
+            &json!({}),
+        )
+        .await
+        .expect(200);
+        assert_eq!(outbox_count(&app, "pairing_proposed").await, 2);
+        // The coordinator's invitation, then the two proposals.
+        let proposed = of_kind(&smtp.wait_for(3).await, "pairing_proposed");
+        assert!(to(&proposed, &mentor_address).text.contains("Yanis"));
+        assert!(to(&proposed, &mentee_address).text.contains("Sami B."));
+    }
+);
