@@ -19,6 +19,7 @@ mod organisations;
 mod pairing_alerts;
 mod pairing_export;
 mod pairings;
+mod placement_stats;
 mod pupils;
 mod reference;
 mod search;
