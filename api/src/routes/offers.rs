@@ -6,6 +6,7 @@ use crate::domain::{
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Caller, ValidatedJson, flatten};
 use crate::pagination::{PageQuery, Paginated, encode_cursor};
+use crate::patch::Patch;
 use crate::reference::CommuneRef;
 use crate::search::{OfferSummary, SearchQuery};
 use crate::startup::AppState;
@@ -72,24 +73,39 @@ pub struct OfferIn {
     status: Option<String>,
 }
 
-/// Fields absent from a PATCH keep their value. Changing the commune without
-/// a location moves the offer to the new commune's centroid.
+/// A JSON merge patch (see `crate::patch`): left out keeps, `null` clears
+/// an optional field (or puts back its default), a required one is a 422.
+/// Changing the commune without a location moves the offer to the new
+/// commune's centroid; so does a `null` location.
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct OfferPatch {
-    title: Option<String>,
-    description: Option<String>,
-    sector: Option<String>,
-    address: Option<String>,
-    commune_insee: Option<String>,
-    location: Option<Location>,
-    weeks: Option<Vec<WeekSeats>>,
-    tracks: Option<Vec<String>>,
-    reserved_for_priority: Option<bool>,
-    group_size: Option<GroupSize>,
-    accessible: Option<bool>,
-    tutor: Option<Tutor>,
-    status: Option<String>,
+    #[serde(default)]
+    title: Patch<String>,
+    #[serde(default)]
+    description: Patch<String>,
+    #[serde(default)]
+    sector: Patch<String>,
+    #[serde(default)]
+    address: Patch<String>,
+    #[serde(default)]
+    commune_insee: Patch<String>,
+    #[serde(default)]
+    location: Patch<Location>,
+    #[serde(default)]
+    weeks: Patch<Vec<WeekSeats>>,
+    #[serde(default)]
+    tracks: Patch<Vec<String>>,
+    #[serde(default)]
+    reserved_for_priority: Patch<bool>,
+    #[serde(default)]
+    group_size: Patch<GroupSize>,
+    #[serde(default)]
+    accessible: Patch<bool>,
+    #[serde(default)]
+    tutor: Patch<Tutor>,
+    #[serde(default)]
+    status: Patch<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -190,37 +206,49 @@ impl OfferIn {
         }
     }
 
-    fn apply(&mut self, patch: OfferPatch) {
-        if let Some(commune) = patch.commune_insee
-            && commune != self.commune_insee
-        {
-            self.commune_insee = commune;
+    fn apply(&mut self, patch: OfferPatch) -> Result<(), ApiError> {
+        let mut errors = Vec::new();
+        let before = self.commune_insee.clone();
+        patch
+            .commune_insee
+            .apply_required("commune_insee", &mut self.commune_insee, &mut errors);
+        if self.commune_insee != before {
             self.location = None;
         }
-        macro_rules! take {
-            ($($field:ident),*) => { $(if let Some(v) = patch.$field { self.$field = v; })* };
-        }
-        take!(
-            title,
-            description,
-            sector,
-            address,
-            weeks,
-            reserved_for_priority,
-            accessible,
-            tutor
-        );
-        if patch.location.is_some() {
-            self.location = patch.location;
-        }
-        if patch.tracks.is_some() {
-            self.tracks = patch.tracks;
-        }
-        if patch.group_size.is_some() {
-            self.group_size = patch.group_size;
-        }
-        if patch.status.is_some() {
-            self.status = patch.status;
+        patch
+            .title
+            .apply_required("title", &mut self.title, &mut errors);
+        patch
+            .sector
+            .apply_required("sector", &mut self.sector, &mut errors);
+        patch
+            .address
+            .apply_required("address", &mut self.address, &mut errors);
+        patch
+            .weeks
+            .apply_required("weeks", &mut self.weeks, &mut errors);
+        patch
+            .tutor
+            .apply_required("tutor", &mut self.tutor, &mut errors);
+        let mut status = self.status.take().unwrap_or_default();
+        patch
+            .status
+            .apply_required("status", &mut status, &mut errors);
+        self.status = Some(status);
+        patch.description.apply_or_default(&mut self.description);
+        patch
+            .reserved_for_priority
+            .apply_or_default(&mut self.reserved_for_priority);
+        patch.accessible.apply_or_default(&mut self.accessible);
+        // `None` is what a creation without them means: the commune's
+        // centroid, the kind's default tracks, no group size.
+        patch.location.apply(&mut self.location);
+        patch.tracks.apply(&mut self.tracks);
+        patch.group_size.apply(&mut self.group_size);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(errors))
         }
     }
 
@@ -499,7 +527,7 @@ pub async fn patch(
     }
     let existing = record.offer.clone();
     let mut merged = OfferIn::from_out(OfferOut::from(record));
-    merged.apply(patch);
+    merged.apply(patch)?;
     merged
         .validate()
         .map_err(|e| ApiError::Validation(flatten(&e)))?;

@@ -1265,3 +1265,55 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    /// PATCH is a JSON merge patch: `null` clears an optional field (or puts
+    /// its creation default back), and `null` on a required field is a 422
+    /// that changes nothing.
+    async fn a_patch_clears_optional_offer_fields_with_null(app: TestApp) {
+        let admin = app.admin().await;
+        let company = app.company(&admin).await;
+        let plain = create_offer(&app, &company, &offer_body()).await;
+        let mut body = offer_body();
+        body["location"] = json!({"lat": 48.93, "lon": 2.36});
+        body["tracks"] = json!(["generale"]);
+        body["accessible"] = json!(true);
+        body["reserved_for_priority"] = json!(true);
+        let created = create_offer(&app, &company, &body).await;
+        assert_ne!(created["tracks"], plain["tracks"]);
+        let path = format!("/v1/offers/{}", id_of(&created));
+        let cleared = app
+            .patch(
+                &path,
+                Some(&company.token),
+                &json!({"location": null, "tracks": null, "description": null,
+                        "accessible": null, "reserved_for_priority": null}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(cleared["location"], centroid(&app, "93066").await);
+        assert_eq!(cleared["tracks"], plain["tracks"], "the kind's default");
+        assert_eq!(cleared["description"], "");
+        assert_eq!(cleared["accessible"], false);
+        assert_eq!(cleared["reserved_for_priority"], false);
+        for required in [
+            "title",
+            "sector",
+            "address",
+            "commune_insee",
+            "weeks",
+            "tutor",
+            "status",
+        ] {
+            assert_eq!(cleared[required], created[required], "{required} is kept");
+            let answer = app
+                .patch(&path, Some(&company.token), &json!({ required: null }))
+                .await;
+            assert_eq!(answer.invalid_fields(), vec![required.to_owned()]);
+        }
+        assert_eq!(
+            app.get(&path, Some(&company.token)).await.expect(200),
+            cleared
+        );
+    }
+);
