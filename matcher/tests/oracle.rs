@@ -50,6 +50,24 @@ fn engine_is_tierwise_optimal_with_every_kind_and_several_weeks() {
     }
 }
 
+/// Units with many more failing pairs than the dual check keeps per unit: the rest must be
+/// found again in later rounds, never lost.
+#[test]
+fn engine_is_tierwise_optimal_when_units_fail_on_many_pruned_pairs() {
+    for seed in 0..40 {
+        let shape = Shape {
+            units: 30,
+            slots: 40,
+            max_seats: 1,
+            ..Shape::default()
+        };
+        let p = instance(5000 + seed, shape);
+        let out = solve(&p, &config(seed, 1)).unwrap();
+        assert_tierwise_optimal(&p, &config(seed, 1), &out);
+        assert_eq!(out.metrics.blocking_pairs, 0, "seed {seed}");
+    }
+}
+
 #[test]
 fn pruning_is_widened_when_the_dual_check_fails() {
     let mut widened = 0;
