@@ -15,6 +15,7 @@ pub mod offers;
 pub mod organisations;
 pub mod pairing_export;
 pub mod pairings;
+pub mod placement_stats;
 pub mod placements;
 pub mod pupils;
 pub mod reference;
