@@ -21,6 +21,7 @@ mod m20261128_000303_create_meetings;
 mod m20261128_000304_create_mentoring_runs;
 mod m20261128_000305_add_mentor_helps_with;
 mod m20261128_000401_index_offer_updated_at;
+mod m20261128_000402_index_match_request_organisation;
 mod m20261128_000310_index_pairing_reports;
 
 /// All migrations, oldest first.
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000305_add_mentor_helps_with::Migration),
             Box::new(m20261128_000310_index_pairing_reports::Migration),
             Box::new(m20261128_000401_index_offer_updated_at::Migration),
+            Box::new(m20261128_000402_index_match_request_organisation::Migration),
         ]
     }
 }
