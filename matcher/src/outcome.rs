@@ -95,7 +95,8 @@ pub struct SolveStats {
     pub candidate_arcs: u64,
     /// Re-solves forced by pruned pairs that failed the dual check.
     pub widenings: u64,
-    /// Pruned pairs found violating the dual check (then added).
+    /// Pruned pairs found violating the dual check (then added); the check keeps at most
+    /// 8 per unit and round, so this counts what it kept, not every failing pair.
     pub violations: u64,
 }
 
