@@ -121,9 +121,16 @@ fn main() {
     common::run_both(&server, async |backend, db| {
         let (communes, organisation_id) = prepare(db).await;
         common::twice(backend, db, "mentee", rows, async || {
-            api::import::mentees::import(db, &communes, organisation_id, &csv, false)
-                .await
-                .expect("import")
+            api::import::mentees::import(
+                db,
+                &communes,
+                organisation_id,
+                &csv,
+                false,
+                chrono::Utc::now(),
+            )
+            .await
+            .expect("import")
         })
         .await
     });

@@ -6,7 +6,7 @@ use super::{Column, ColumnMap, ImportReport, RowError, normalise_header, parse_b
 use crate::error::ApiError;
 use crate::reference::CommuneCache;
 use crate::store::mentees::{self, Lookup, MenteeData, RawMentee};
-use chrono::{Datelike, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -200,6 +200,7 @@ async fn parse_row(
 struct Mentees<'a> {
     lookup: Lookup<'a>,
     organisation_id: Uuid,
+    now: DateTime<Utc>,
 }
 
 impl RecordKind for Mentees<'_> {
@@ -226,7 +227,7 @@ impl RecordKind for Mentees<'_> {
     }
 
     async fn store(&self, txn: &DatabaseTransaction, batch: &[MenteeData]) -> Result<(), DbErr> {
-        mentees::upsert_many(txn, self.organisation_id, batch).await
+        mentees::upsert_many(txn, self.organisation_id, batch, self.now).await
     }
 }
 
@@ -237,10 +238,12 @@ pub async fn import(
     organisation_id: Uuid,
     bytes: &[u8],
     dry_run: bool,
+    now: DateTime<Utc>,
 ) -> Result<ImportReport, ApiError> {
     let mut kind = Mentees {
         lookup: Lookup::new(communes),
         organisation_id,
+        now,
     };
     records::import(db, &mut kind, COLUMNS, bytes, dry_run).await
 }

@@ -96,7 +96,14 @@ pub async fn create(
         mode,
         note: body.note.filter(|n| !n.trim().is_empty()),
     };
-    let created = meetings::insert(&state.db, pairing.id, &data, Some(caller.id)).await?;
+    let created = meetings::insert(
+        &state.db,
+        pairing.id,
+        &data,
+        Some(caller.id),
+        state.clock.now(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(MeetingOut::from(created)))
 }
 

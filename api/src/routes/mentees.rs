@@ -234,7 +234,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let org = structure_of(&caller)?;
     let data = mentee_data(&state, &body).await?;
-    let created = mentees::insert(&state.db, org, &data)
+    let created = mentees::insert(&state.db, org, &data, state.clock.now())
         .await
         .map_err(duplicate)?;
     Ok(HttpResponse::Created().json(MenteeOut::from(created)))
@@ -327,7 +327,7 @@ pub async fn patch(
         .validate()
         .map_err(|e| ApiError::Validation(flatten(&e)))?;
     let data = mentee_data(&state, &merged).await?;
-    let updated = mentees::update(&state.db, existing, &data)
+    let updated = mentees::update(&state.db, existing, &data, state.clock.now())
         .await
         .map_err(duplicate)?;
     Ok(HttpResponse::Ok().json(MenteeOut::from(updated)))
@@ -343,9 +343,10 @@ pub async fn erase(
     let org = structure_of(&caller)?;
     let txn = state.db.begin().await?;
     let id = id.into_inner();
-    let erased = mentees::erase(&txn, org, id).await?;
+    let now = state.clock.now();
+    let erased = mentees::erase(&txn, org, id, now).await?;
     if erased {
-        pairings::forget_mentee(&txn, id, Some(caller.id), state.clock.today()).await?;
+        pairings::forget_mentee(&txn, id, Some(caller.id), now).await?;
     }
     txn.commit().await?;
     if erased {
@@ -374,7 +375,14 @@ pub async fn import_csv(
     if bytes.is_empty() {
         return Err(ApiError::field("file", "the file is empty"));
     }
-    let report: ImportReport =
-        import::mentees::import(&state.db, &state.communes, org, &bytes, query.dry_run).await?;
+    let report: ImportReport = import::mentees::import(
+        &state.db,
+        &state.communes,
+        org,
+        &bytes,
+        query.dry_run,
+        state.clock.now(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(report))
 }

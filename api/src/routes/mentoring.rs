@@ -262,6 +262,7 @@ pub async fn create_run(
         }));
     }
     let run_id = Uuid::now_v7();
+    let now = state.clock.now();
     let mut ids = Vec::with_capacity(outcome.assignments.len());
     for a in &outcome.assignments {
         let created = pairings::insert(
@@ -275,6 +276,7 @@ pub async fn create_run(
                 remote: a.remote,
                 actor_id: Some(caller.id),
                 note: Some(format!("match run {run_id}")),
+                at: now,
             },
         )
         .await
@@ -291,7 +293,7 @@ pub async fn create_run(
         metrics: metrics_json(&outcome),
         unmatched: Value::Array(unmatched),
         pairing_ids: json!(ids),
-        created_at: Utc::now(),
+        created_at: now,
         published_at: None,
     };
     store::insert_run(&txn, run.clone()).await?;
@@ -351,6 +353,7 @@ pub async fn publish_run(
         .await?
         .ok_or_else(|| ApiError::not_found("match run"))?;
     let ids = store::run_pairing_ids(&run);
+    let now = state.clock.now();
     let mut published = Vec::new();
     for p in store::pairings_among(&txn, org, &ids).await? {
         // A draft whose mentor's profile was deleted has no one to propose to.
@@ -368,13 +371,13 @@ pub async fn publish_run(
             PairingStatus::Proposed,
             change,
             Some(caller.id),
+            now,
         )
         .await?;
         if moved {
             published.push(p.id);
         }
     }
-    let now = Utc::now();
     store::mark_published(&txn, run.id, now).await?;
     txn.commit().await?;
     let run = mentoring_run::Model {

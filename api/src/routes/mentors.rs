@@ -279,7 +279,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let org = owner(&caller)?;
     let data = mentor_data(&state, &body).await?;
-    let created = mentors::insert(&state.db, org, &data).await?;
+    let created = mentors::insert(&state.db, org, &data, state.clock.now()).await?;
     Ok(HttpResponse::Created().json(MentorOut::from(created)))
 }
 
@@ -345,7 +345,7 @@ pub async fn patch(
         .validate()
         .map_err(|e| ApiError::Validation(flatten(&e)))?;
     let data = mentor_data(&state, &merged).await?;
-    let updated = mentors::update(&state.db, existing, &data).await?;
+    let updated = mentors::update(&state.db, existing, &data, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(MentorOut::from(updated)))
 }
 

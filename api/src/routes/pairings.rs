@@ -254,6 +254,7 @@ pub async fn create(
             remote: false,
             actor_id: Some(caller.id),
             note: body.note,
+            at: state.clock.now(),
         },
     )
     .await
@@ -411,7 +412,7 @@ pub async fn patch(
         .ok_or_else(|| ApiError::not_found("pairing"))?;
     let from = PairingStatus::parse(&current.status).map_err(|e| ApiError::Internal(e.into()))?;
     let Some(raw) = body.status.as_deref() else {
-        edit_draft(&txn, org, &current, from, &body).await?;
+        edit_draft(state.clock.now(), &txn, org, &current, from, &body).await?;
         txn.commit().await?;
         return Ok(HttpResponse::Ok().json(one(&state, org, id).await?));
     };
@@ -427,11 +428,12 @@ pub async fn patch(
             }
         )));
     }
-    let change = move_of(&body, &current, to, state.clock.today())?;
+    let now = state.clock.now();
+    let change = move_of(&body, &current, to, now.date_naive())?;
     if to == PairingStatus::Active {
         check_capacity(&txn, &current).await?;
     }
-    if !pairings::transition(&txn, id, from, to, change, Some(caller.id)).await? {
+    if !pairings::transition(&txn, id, from, to, change, Some(caller.id), now).await? {
         return Err(ApiError::Conflict(
             "the pairing changed meanwhile; read it again".into(),
         ));
@@ -464,6 +466,7 @@ async fn check_capacity(
 }
 
 async fn edit_draft(
+    now: DateTime<Utc>,
     txn: &sea_orm::DatabaseTransaction,
     org: Uuid,
     current: &pairing::Model,
@@ -496,7 +499,9 @@ async fn edit_draft(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    if from != PairingStatus::Draft || !pairings::set_mentor(txn, current.id, mentor_id).await? {
+    if from != PairingStatus::Draft
+        || !pairings::set_mentor(txn, current.id, mentor_id, now).await?
+    {
         return Err(ApiError::Conflict(format!(
             "only a draft's mentor can change; this pairing is {from}"
         )));

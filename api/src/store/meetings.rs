@@ -1,7 +1,7 @@
 //! Meetings of a pairing, and the figures the coordinator follows.
 use crate::domain::MeetingMode;
 use crate::pagination::Page;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::meeting;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -25,6 +25,7 @@ pub async fn insert(
     pairing_id: Uuid,
     data: &MeetingData,
     created_by: Option<Uuid>,
+    now: DateTime<Utc>,
 ) -> Result<meeting::Model, DbErr> {
     meeting::Entity::insert(meeting::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -34,7 +35,7 @@ pub async fn insert(
         mode: Set(data.mode.as_str().to_owned()),
         note: Set(data.note.clone()),
         created_by: Set(created_by),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     })
     .exec_with_returning(db)
     .await

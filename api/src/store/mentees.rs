@@ -8,7 +8,7 @@ use crate::domain::{
 use crate::error::FieldError;
 use crate::pagination::Page;
 use crate::reference::{CommuneCache, CommuneRef};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{college, mentee};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -258,7 +258,7 @@ fn codes_json<T>(values: &[T], code: impl Fn(&T) -> String) -> serde_json::Value
     serde_json::Value::from(values.iter().map(code).collect::<Vec<_>>())
 }
 
-fn columns(data: &MenteeData, model: &mut mentee::ActiveModel) {
+fn columns(data: &MenteeData, model: &mut mentee::ActiveModel, now: DateTime<Utc>) {
     model.identity_hash = Set(Some(data.identity_hash()));
     model.first_name = Set(Some(data.first_name.clone()));
     model.last_name = Set(Some(data.last_name.clone()));
@@ -274,18 +274,22 @@ fn columns(data: &MenteeData, model: &mut mentee::ActiveModel) {
     model.remote_ok = Set(data.remote_ok);
     model.available_from = Set(data.available_from);
     model.priority = Set(data.priority.as_str().to_owned());
-    model.updated_at = Set(Utc::now());
+    model.updated_at = Set(now);
 }
 
-fn active_model(organisation_id: Uuid, data: &MenteeData) -> mentee::ActiveModel {
+fn active_model(
+    organisation_id: Uuid,
+    data: &MenteeData,
+    now: DateTime<Utc>,
+) -> mentee::ActiveModel {
     let mut model = mentee::ActiveModel {
         id: Set(Uuid::now_v7()),
         organisation_id: Set(organisation_id),
         erased_at: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     };
-    columns(data, &mut model);
+    columns(data, &mut model, now);
     model
 }
 
@@ -293,8 +297,9 @@ pub async fn insert(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     data: &MenteeData,
+    now: DateTime<Utc>,
 ) -> Result<mentee::Model, DbErr> {
-    mentee::Entity::insert(active_model(organisation_id, data))
+    mentee::Entity::insert(active_model(organisation_id, data, now))
         .exec_with_returning(db)
         .await
 }
@@ -305,13 +310,14 @@ pub async fn upsert_many(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     batch: &[MenteeData],
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     use mentee::Column as C;
     identities::upsert_many(
         db,
         batch
             .iter()
-            .map(|d| active_model(organisation_id, d))
+            .map(|d| active_model(organisation_id, d, now))
             .collect(),
         [C::OrganisationId, C::IdentityHash],
         &[
@@ -349,9 +355,10 @@ pub async fn update(
     db: &impl ConnectionTrait,
     existing: mentee::Model,
     data: &MenteeData,
+    now: DateTime<Utc>,
 ) -> Result<mentee::Model, DbErr> {
     let mut model: mentee::ActiveModel = existing.into();
-    columns(data, &mut model);
+    columns(data, &mut model, now);
     mentee::Entity::update(model).exec(db).await
 }
 
@@ -403,8 +410,8 @@ pub async fn erase(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     id: Uuid,
+    now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let now = Utc::now();
     let none = || Expr::value(Option::<String>::None);
     use mentee::Column as C;
     let result = mentee::Entity::update_many()

@@ -1,6 +1,6 @@
 use crate::domain::{Email, InseeCode, Location, MenteeNeed, MentorStatus, Sector};
 use crate::pagination::Page;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::mentor;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -24,7 +24,7 @@ pub struct MentorData {
     pub helps_with: Vec<MenteeNeed>,
 }
 
-fn columns(data: &MentorData, model: &mut mentor::ActiveModel) {
+fn columns(data: &MentorData, model: &mut mentor::ActiveModel, now: DateTime<Utc>) {
     model.display_name = Set(data.display_name.clone());
     model.email = Set(data.email.as_str().to_owned());
     model.sectors = Set(serde_json::Value::from(
@@ -47,21 +47,22 @@ fn columns(data: &MentorData, model: &mut mentor::ActiveModel) {
             .map(|n| n.as_str())
             .collect::<Vec<_>>(),
     )));
-    model.updated_at = Set(Utc::now());
+    model.updated_at = Set(now);
 }
 
 pub async fn insert(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     data: &MentorData,
+    now: DateTime<Utc>,
 ) -> Result<mentor::Model, DbErr> {
     let mut model = mentor::ActiveModel {
         id: Set(Uuid::now_v7()),
         organisation_id: Set(organisation_id),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         ..Default::default()
     };
-    columns(data, &mut model);
+    columns(data, &mut model, now);
     mentor::Entity::insert(model).exec_with_returning(db).await
 }
 
@@ -69,9 +70,10 @@ pub async fn update(
     db: &impl ConnectionTrait,
     existing: mentor::Model,
     data: &MentorData,
+    now: DateTime<Utc>,
 ) -> Result<mentor::Model, DbErr> {
     let mut model: mentor::ActiveModel = existing.into();
-    columns(data, &mut model);
+    columns(data, &mut model, now);
     mentor::Entity::update(model).exec(db).await
 }
 

@@ -25,6 +25,8 @@ pub struct NewPairing<'a> {
     pub remote: bool,
     pub actor_id: Option<Uuid>,
     pub note: Option<String>,
+    /// The service clock's time of the change.
+    pub at: DateTime<Utc>,
 }
 
 fn event(
@@ -54,7 +56,7 @@ pub async fn insert(
     db: &impl ConnectionTrait,
     new: NewPairing<'_>,
 ) -> Result<pairing::Model, DbErr> {
-    let now = Utc::now();
+    let now = new.at;
     let model = pairing::ActiveModel {
         id: Set(Uuid::now_v7()),
         organisation_id: Set(new.mentee.organisation_id),
@@ -207,8 +209,8 @@ pub async fn transition(
     to: PairingStatus,
     change: Move,
     actor_id: Option<Uuid>,
+    now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let now = Utc::now();
     use pairing::Column as C;
     let mut update = pairing::Entity::update_many()
         .col_expr(C::Status, Expr::value(to.as_str()))
@@ -263,6 +265,7 @@ pub async fn set_mentor(
     db: &impl ConnectionTrait,
     id: Uuid,
     mentor_id: Uuid,
+    now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = pairing::Entity::update_many()
         .col_expr(pairing::Column::MentorId, Expr::value(mentor_id))
@@ -271,7 +274,7 @@ pub async fn set_mentor(
             Expr::value(Option::<f64>::None),
         )
         .col_expr(pairing::Column::Remote, Expr::value(false))
-        .col_expr(pairing::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(pairing::Column::UpdatedAt, Expr::value(now))
         .filter(pairing::Column::Id.eq(id))
         .filter(pairing::Column::Status.eq(PairingStatus::Draft.as_str()))
         .exec(db)
@@ -286,8 +289,9 @@ pub async fn forget_mentee(
     db: &impl ConnectionTrait,
     mentee_id: Uuid,
     actor_id: Option<Uuid>,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let today = now.date_naive();
     let open = pairing::Entity::find()
         .filter(pairing::Column::MenteeId.eq(mentee_id))
         .filter(pairing::Column::OpenMenteeId.is_not_null())
@@ -309,7 +313,7 @@ pub async fn forget_mentee(
         } else {
             (PairingStatus::Declined, Move::default())
         };
-        transition(db, p.id, from, to, change, actor_id).await?;
+        transition(db, p.id, from, to, change, actor_id, now).await?;
     }
     let ids: Vec<Uuid> = pairing::Entity::find()
         .select_only()
