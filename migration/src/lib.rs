@@ -20,9 +20,9 @@ mod m20261128_000302_create_pairings;
 mod m20261128_000303_create_meetings;
 mod m20261128_000304_create_mentoring_runs;
 mod m20261128_000305_add_mentor_helps_with;
+mod m20261128_000310_index_pairing_reports;
 mod m20261128_000401_index_offer_updated_at;
 mod m20261128_000402_index_match_request_organisation;
-mod m20261128_000310_index_pairing_reports;
 
 /// All migrations, oldest first.
 pub struct Migrator;

@@ -206,12 +206,12 @@ pub fn table() -> RouteTable {
             placements::decline,
         )
         .add(Method::GET, "/v1/stats/placements", stats::placements)
+        .add(Method::GET, "/v1/stats/mentoring", mentoring_stats::mentoring)
         .add(Method::GET, "/v1/schools", reference::schools)
         .add(Method::GET, "/v1/schools/{uai}", reference::school)
         .add(Method::GET, "/v1/communes/{insee}", reference::commune)
         .add(Method::GET, "/v1/sectors", reference::sectors)
         .add(Method::GET, "/v1/admin/emails", emails::list)
-        .add(Method::GET, "/v1/stats/mentoring", mentoring_stats::mentoring)
         .add(Method::POST, "/v1/admin/emails/{id}/retry", emails::retry)
         .add(
             Method::GET,
