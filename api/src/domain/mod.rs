@@ -1,5 +1,6 @@
 //! Parsed domain values. Once a value is one of these types it is valid, and
 //! nobody checks it again.
+mod departement;
 mod email;
 mod geo;
 mod identifiers;
@@ -8,6 +9,7 @@ mod kinds;
 mod priority;
 mod sector;
 
+pub use departement::departement_code;
 pub use email::Email;
 pub use geo::{Location, distance_km, inside_france};
 pub use identifiers::{InseeCode, Siret, Uai};

@@ -17,6 +17,8 @@ pub struct StatsQuery {
 
 #[derive(Debug, Serialize)]
 pub struct Row {
+    /// The département in its INSEE form (`93`, `2A`, `971`, as in the
+    /// mentoring figures), the tier, the kind or the week.
     group: String,
     /// Pupils (or groups) in the requests that ran.
     demand: u64,

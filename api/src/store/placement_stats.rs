@@ -3,14 +3,15 @@
 //! unmatched, and one the seats offered. Nothing is loaded row by row, so
 //! the cost follows the number of groups, not of placements.
 use super::alerts::statement;
-use crate::domain::PlacementStatus;
+use crate::domain::{PlacementStatus, departement_code};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, QueryResult, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupBy {
-    /// Of the school's collège; `unknown` without one.
+    /// Of the school's collège, in the INSEE form (`93`, `2A`, `971`) that
+    /// the offers' communes use; `unknown` without a collège.
     Departement,
     /// The pupil's tier.
     Priority,
@@ -64,10 +65,19 @@ fn count(row: &QueryResult, column: &str) -> Result<u64, DbErr> {
     Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
 }
 
-fn group(row: &QueryResult) -> Result<String, DbErr> {
-    Ok(row
+/// The group of a row. Collèges and communes write a département
+/// differently (`093`, `93`): both sides are brought to the INSEE form here,
+/// so that a collège's placements meet its département's seats. Several raw
+/// codes could name one group, hence the callers add into the map.
+fn group(row: &QueryResult, group_by: GroupBy) -> Result<String, DbErr> {
+    let raw = row
         .try_get::<Option<String>>("", "grp")?
-        .unwrap_or_default())
+        .unwrap_or_default();
+    Ok(if group_by == GroupBy::Departement {
+        departement_code(&raw)
+    } else {
+        raw
+    })
 }
 
 /// The figures of each group of the scope (one school, or every school
@@ -129,17 +139,12 @@ pub async fn compute(
         .await?
     {
         let proposals = count(&row, "proposals")?;
-        groups.insert(
-            group(&row)?,
-            Counts {
-                demand: proposals,
-                proposals,
-                active: count(&row, "active")?,
-                confirmed: count(&row, "confirmed")?,
-                distance_sum_km: row.try_get::<Option<f64>>("", "km")?.unwrap_or(0.0),
-                seats: None,
-            },
-        );
+        let counts = groups.entry(group(&row, group_by)?).or_default();
+        counts.demand += proposals;
+        counts.proposals += proposals;
+        counts.active += count(&row, "active")?;
+        counts.confirmed += count(&row, "confirmed")?;
+        counts.distance_sum_km += row.try_get::<Option<f64>>("", "km")?.unwrap_or(0.0);
     }
 
     // The units the requests that ran left unmatched (`unmatched` is a JSON
@@ -148,7 +153,7 @@ pub async fn compute(
     for row in db.query_all_raw(statement(backend, &sql, values)).await? {
         let n = count(&row, "n")?;
         if n > 0 {
-            groups.entry(group(&row)?).or_default().demand += n;
+            groups.entry(group(&row, group_by)?).or_default().demand += n;
         }
     }
 
@@ -173,8 +178,8 @@ pub async fn compute(
             .query_all_raw(statement(backend, &sql, Vec::new()))
             .await?
         {
-            if let Some(counts) = groups.get_mut(&group(&row)?) {
-                counts.seats = Some(count(&row, "seats")?);
+            if let Some(counts) = groups.get_mut(&group(&row, group_by)?) {
+                counts.seats = Some(counts.seats.unwrap_or(0) + count(&row, "seats")?);
             }
         }
     }

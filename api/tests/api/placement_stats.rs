@@ -6,13 +6,14 @@ use crate::db_test;
 use crate::helpers::*;
 use chrono::Utc;
 use entity::{match_request, offer, offer_week, organisation, placement};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 mod scale;
 
-/// Collège Jean Lurçat, Saint-Denis: département `093`.
+/// Collège Jean Lurçat, Saint-Denis: département `093` in the collège list,
+/// `93` for INSEE and in the answer.
 const SAINT_DENIS: &str = "0930865K";
 /// Collège Général de Gaulle, Le Moule: département `971`.
 const LE_MOULE: &str = "9710015P";
@@ -311,8 +312,23 @@ db_test!(
         )
         .await;
 
-        // Colleges carry three-character département codes and communes two
-        // (`093` against `93`): only overseas départements share seats.
+        // The collège list writes Saint-Denis's département `093`, the
+        // commune list `93`: the answer groups both under `93`, so the
+        // mainland fill rate is 4 active over O1's 6 seats. Mentees and
+        // pairings store their commune's code, so the mentoring figures name
+        // this département the same way.
+        let college = entity::college::Entity::find_by_id(SAINT_DENIS)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        let commune = entity::commune::Entity::find_by_id("93066")
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(college.departement, "093");
+        assert_eq!(commune.departement, "93");
         let cases = [
             (
                 "priority",
@@ -347,7 +363,7 @@ db_test!(
                 "departement",
                 &admin,
                 vec![
-                    row("093", 9, 6, 4, 1, None, 24.0),
+                    row("93", 9, 6, 4, 1, Some(6), 24.0),
                     row("971", 5, 3, 1, 1, Some(3), 13.0),
                     row("unknown", 1, 1, 1, 0, None, 5.0),
                 ],
@@ -380,7 +396,7 @@ db_test!(
             (
                 "departement",
                 &s1_member.token,
-                vec![row("093", 9, 6, 4, 1, None, 24.0)],
+                vec![row("93", 9, 6, 4, 1, None, 24.0)],
             ),
         ];
         for (group_by, token, items) in cases {
