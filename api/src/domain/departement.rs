@@ -16,9 +16,39 @@ pub fn departement_code(raw: &str) -> String {
     }
 }
 
+/// The collèges' form of a département code written either way: a
+/// two-character INSEE code takes a leading `0` (`93` → `093`, `2A` →
+/// `02A`); three-character codes are kept. Surrounding spaces are trimmed.
+pub fn college_departement(raw: &str) -> String {
+    let raw = raw.trim();
+    if raw.len() == 2 {
+        format!("0{raw}")
+    } else {
+        raw.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::departement_code;
+    use super::{college_departement, departement_code};
+
+    #[test]
+    fn either_form_gives_the_college_form_and_back() {
+        for (given, college) in [
+            ("93", "093"),
+            ("093", "093"),
+            ("2A", "02A"),
+            ("02B", "02B"),
+            ("974", "974"),
+            (" 23 ", "023"),
+        ] {
+            assert_eq!(college_departement(given), college, "{given}");
+            assert_eq!(
+                departement_code(&college_departement(given)),
+                departement_code(given)
+            );
+        }
+    }
 
     #[test]
     fn college_codes_take_the_insee_form() {

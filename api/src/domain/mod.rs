@@ -9,7 +9,7 @@ mod kinds;
 mod priority;
 mod sector;
 
-pub use departement::departement_code;
+pub use departement::{college_departement, departement_code};
 pub use email::Email;
 pub use geo::{Location, distance_km, inside_france};
 pub use identifiers::{InseeCode, Siret, Uai};

@@ -474,14 +474,17 @@ pub async fn create_campaign(
     let week = IsoWeek::parse(&body.week)
         .map_err(|e| errors.push(FieldError::new("week", e.to_string())))
         .ok();
+    // Either form (93 or 093): stored as the collèges write it, which is
+    // what a school's own département is compared with.
+    let departement = crate::domain::college_departement(&body.departement);
     let known = entity::college::Entity::find()
-        .filter(entity::college::Column::Departement.eq(body.departement.clone()))
+        .filter(entity::college::Column::Departement.eq(departement.clone()))
         .count(&state.db)
         .await?;
     if known == 0 {
         errors.push(FieldError::new(
             "departement",
-            "no collège in this département (codes look like 093, 023, 974)",
+            "no collège in this département (codes look like 93 or 093, 2A, 974)",
         ));
     }
     let (Some(kind), Some(week), true) = (kind, week, errors.is_empty()) else {
@@ -490,7 +493,7 @@ pub async fn create_campaign(
     let created = match_requests::insert_campaign(
         &state.db,
         match_requests::NewCampaign {
-            departement: body.departement,
+            departement,
             kind: kind.as_str().to_owned(),
             week: week.to_string(),
             deadline: body.deadline,

@@ -299,10 +299,13 @@ db_test!(
             .post(
                 "/v1/campaigns",
                 Some(&admin),
-                &json!({"departement": "093", "kind": "stage_3e", "week": WEEK, "deadline": "2030-01-01T00:00:00Z"}),
+                // The INSEE form, as statistics show it, names the same
+                // département as the collèges' 093.
+                &json!({"departement": "93", "kind": "stage_3e", "week": WEEK, "deadline": "2030-01-01T00:00:00Z"}),
             )
             .await
             .expect(201);
+        assert_eq!(campaign["departement"], "093");
         let campaign_id = campaign["id"].as_str().unwrap();
         let ids = pupils(&app, &school, 1, "3F").await;
         let request = app
