@@ -9,6 +9,7 @@
 //! reads the database only to draw the map.
 mod client;
 mod mentoring;
+mod mentoring_people;
 mod mentoring_report;
 mod names;
 mod plan;
