@@ -280,9 +280,13 @@ impl Settings {
 
     fn check_mentoring(&self) -> Result<(), ConfigError> {
         let m = &self.mentoring;
-        if [m.no_meeting_days, m.proposal_unanswered_days, m.unpaired_days]
-            .iter()
-            .any(|d| *d <= 0)
+        if [
+            m.no_meeting_days,
+            m.proposal_unanswered_days,
+            m.unpaired_days,
+        ]
+        .iter()
+        .any(|d| *d <= 0)
             || m.minimum_window_days < 0
             || m.minimum_months == 0
             || m.yearly_target == 0
@@ -291,7 +295,10 @@ impl Settings {
                 "mentoring thresholds and yearly_target must be positive".into(),
             ));
         }
-        if m.export_secret.as_ref().is_some_and(|s| s.expose_secret().len() < 32) {
+        if m.export_secret
+            .as_ref()
+            .is_some_and(|s| s.expose_secret().len() < 32)
+        {
             return Err(ConfigError::Invalid(
                 "mentoring.export_secret must be at least 32 characters".into(),
             ));

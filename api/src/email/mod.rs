@@ -37,9 +37,7 @@ pub use preferences::{
     find as find_preference, find_by_token as find_preference_by_token, unsubscribe,
 };
 pub use sender::{Sender, backoff, build_message, message_id, parse_from, spawn};
-pub use templates::{
-    AlertLine, DIGEST_MAX_LINES, Email, PairingMail, PairingRole, PlacementMail,
-};
+pub use templates::{AlertLine, DIGEST_MAX_LINES, Email, PairingMail, PairingRole, PlacementMail};
 pub use transport::{DeliveryError, Transport, advice, classify, redact};
 
 use crate::configuration::EmailSettings;

@@ -7,8 +7,8 @@ mod match_requests;
 mod meetings;
 mod mentees;
 mod mentoring;
-mod mentors;
 mod mentoring_stats;
+mod mentors;
 mod offers;
 mod ops;
 mod organisations;
@@ -153,7 +153,11 @@ pub fn table() -> RouteTable {
         .add(Method::POST, "/v1/pairings", pairings::create)
         .add(Method::GET, "/v1/pairings", pairings::list)
         .add(Method::GET, "/v1/pairings/alerts", pairing_alerts::list)
-        .add(Method::GET, "/v1/pairings/export.csv", pairing_export::export)
+        .add(
+            Method::GET,
+            "/v1/pairings/export.csv",
+            pairing_export::export,
+        )
         .add(Method::GET, "/v1/pairings/{id}", pairings::get)
         .add(Method::PATCH, "/v1/pairings/{id}", pairings::patch)
         .add(Method::POST, "/v1/pairings/{id}/meetings", meetings::create)
@@ -206,7 +210,11 @@ pub fn table() -> RouteTable {
             placements::decline,
         )
         .add(Method::GET, "/v1/stats/placements", stats::placements)
-        .add(Method::GET, "/v1/stats/mentoring", mentoring_stats::mentoring)
+        .add(
+            Method::GET,
+            "/v1/stats/mentoring",
+            mentoring_stats::mentoring,
+        )
         .add(Method::GET, "/v1/schools", reference::schools)
         .add(Method::GET, "/v1/schools/{uai}", reference::school)
         .add(Method::GET, "/v1/communes/{insee}", reference::commune)
