@@ -1,15 +1,21 @@
 //! `GET /v1/pairings/alerts`: what a mentoring structure should look at
 //! today. The computation lives in `store::alerts` (the weekly digest uses it
-//! too); this handler only scopes it and applies the kind filter.
+//! too); this handler only scopes it, applies the kind filter and pages it.
+//! The alerts are computed afresh on each call, so the cursor is the last
+//! alert's sort key (not a row id): pages stay stable while the clock does
+//! not move.
 use super::mentees::structure_of;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::extract::Caller;
+use crate::pagination::{PageQuery, Paginated};
 use crate::startup::AppState;
-use crate::store::alerts::{self, AlertKind, Scope, Thresholds};
+use crate::store::alerts::{self, Alert, AlertKind, OrderKey, Scope, Thresholds};
 use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
+use std::cmp::Reverse;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize)]
@@ -18,6 +24,8 @@ pub struct AlertQuery {
     /// Admins: one structure only (all by default). Coordinators: their own.
     organisation_id: Option<Uuid>,
     kind: Option<String>,
+    limit: Option<u64>,
+    cursor: Option<String>,
 }
 
 /// Coordinators see their structure; admins every structure, or one.
@@ -51,13 +59,60 @@ pub async fn list(
         .transpose()?;
     let thresholds = Thresholds::from(&state.mentoring);
     let now = state.clock.now();
-    let mut items = alerts::compute(&state.db, scope, &thresholds, now).await?;
-    if let Some(kind) = kind {
-        items.retain(|a| a.kind == kind);
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
     }
+    .by_string()?;
+    let after = page.after.as_deref().map(parse_key).transpose()?;
+    let mut items = alerts::compute(&state.db, scope, &thresholds, now).await?;
+    items.retain(|a| {
+        kind.is_none_or(|k| a.kind == k)
+            && after.as_ref().is_none_or(|key| alerts::order_key(a) > *key)
+    });
+    items.truncate(page.limit as usize + 1);
+    let page = Paginated::from_rows(items, page.limit, key_of, |a| a);
     Ok(HttpResponse::Ok().json(json!({
         "as_of": now.date_naive(),
         "thresholds": thresholds,
-        "items": items,
+        "items": page.items,
+        "next_cursor": page.next_cursor,
     })))
+}
+
+/// The sort key as text: `kind|value|since|pairing|mentee|mentor`, an
+/// absent id left empty.
+fn key_of(a: &Alert) -> String {
+    let id = |v: Option<Uuid>| v.map(|u| u.to_string()).unwrap_or_default();
+    format!(
+        "{}|{}|{}|{}|{}|{}",
+        a.kind.as_str(),
+        a.value,
+        a.since,
+        id(a.pairing_id),
+        id(a.mentee_id),
+        id(a.mentor_id)
+    )
+}
+
+fn parse_key(raw: &str) -> Result<OrderKey, ApiError> {
+    let bad = || ApiError::field("cursor", "not a cursor returned by this API");
+    let id = |s: &str| -> Result<Option<Uuid>, ApiError> {
+        match s {
+            "" => Ok(None),
+            s => Uuid::parse_str(s).map(Some).map_err(|_| bad()),
+        }
+    };
+    let parts: Vec<&str> = raw.split('|').collect();
+    let [kind, value, since, pairing, mentee, mentor] = parts[..] else {
+        return Err(bad());
+    };
+    Ok((
+        AlertKind::parse(kind).ok_or_else(bad)?,
+        Reverse(value.parse::<i64>().map_err(|_| bad())?),
+        since.parse::<NaiveDate>().map_err(|_| bad())?,
+        id(pairing)?,
+        id(mentee)?,
+        id(mentor)?,
+    ))
 }

@@ -14,6 +14,7 @@ use sea_orm::{
     Value,
 };
 use serde::Serialize;
+use std::cmp::Reverse;
 use uuid::Uuid;
 
 /// Whose alerts: one structure's, or every structure's (admins).
@@ -158,14 +159,31 @@ pub async fn compute(
     alerts.extend(mentee_unpaired(db, scope, thresholds, now).await?);
     alerts.extend(minimum_duration(db, scope, thresholds, now).await?);
     alerts.extend(mentor_over_capacity(db, scope, now).await?);
-    alerts.sort_by(|a, b| {
-        (a.kind, std::cmp::Reverse(a.value), a.since).cmp(&(
-            b.kind,
-            std::cmp::Reverse(b.value),
-            b.since,
-        ))
-    });
+    alerts.sort_by_key(order_key);
     Ok(alerts)
+}
+
+/// The key alerts are sorted by: kind, biggest figure first, oldest `since`,
+/// then the records' ids, which no two alerts share, so the order is total
+/// and the endpoint can page over it with this key as its cursor.
+pub type OrderKey = (
+    AlertKind,
+    Reverse<i64>,
+    NaiveDate,
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<Uuid>,
+);
+
+pub fn order_key(a: &Alert) -> OrderKey {
+    (
+        a.kind,
+        Reverse(a.value),
+        a.since,
+        a.pairing_id,
+        a.mentee_id,
+        a.mentor_id,
+    )
 }
 
 /// `AND <column> = $n` when scoped to a structure, with its value.

@@ -17,6 +17,7 @@ mod offers;
 mod openapi;
 mod organisations;
 mod pairing_alerts;
+mod pairing_alerts_paging;
 mod pairing_export;
 mod pairings;
 mod placement_stats;
