@@ -5,6 +5,7 @@ use crate::domain::{
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Caller, ValidatedJson, flatten};
 use crate::pagination::{PageQuery, Paginated};
+use crate::patch::Patch;
 use crate::reference::CommuneRef;
 use crate::startup::AppState;
 use crate::store::mentors::{self, MentorData};
@@ -22,6 +23,15 @@ fn default_max_distance() -> u32 {
 
 fn default_capacity() -> u32 {
     1
+}
+
+/// `null` on a field whose creation default is not the type's own (20 km,
+/// one mentee) stands for that default.
+fn or_else(patch: Patch<u32>, default: fn() -> u32) -> Patch<u32> {
+    match patch {
+        Patch::Clear => Patch::Set(default()),
+        other => other,
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Validate)]
@@ -52,20 +62,35 @@ pub struct MentorIn {
     helps_with: Vec<String>,
 }
 
+/// A JSON merge patch (see `crate::patch`): left out keeps, `null` puts back
+/// what a creation without the field gets, a required field is a 422.
+/// Changing the commune without a location moves the mentor to the new
+/// commune's centroid; so does a `null` location.
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct MentorPatch {
-    display_name: Option<String>,
-    email: Option<String>,
-    sectors: Option<Vec<String>>,
-    commune_insee: Option<String>,
-    location: Option<Location>,
-    max_distance_km: Option<u32>,
-    remote_ok: Option<bool>,
-    capacity: Option<u32>,
-    available_from: Option<NaiveDate>,
-    status: Option<String>,
-    helps_with: Option<Vec<String>>,
+    #[serde(default)]
+    display_name: Patch<String>,
+    #[serde(default)]
+    email: Patch<String>,
+    #[serde(default)]
+    sectors: Patch<Vec<String>>,
+    #[serde(default)]
+    commune_insee: Patch<String>,
+    #[serde(default)]
+    location: Patch<Location>,
+    #[serde(default)]
+    max_distance_km: Patch<u32>,
+    #[serde(default)]
+    remote_ok: Patch<bool>,
+    #[serde(default)]
+    capacity: Patch<u32>,
+    #[serde(default)]
+    available_from: Patch<NaiveDate>,
+    #[serde(default)]
+    status: Patch<String>,
+    #[serde(default)]
+    helps_with: Patch<Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -146,33 +171,42 @@ impl MentorIn {
         }
     }
 
-    fn apply(&mut self, patch: MentorPatch) {
-        if let Some(commune) = patch.commune_insee
-            && commune != self.commune_insee
-        {
-            self.commune_insee = commune;
+    fn apply(&mut self, patch: MentorPatch) -> Result<(), ApiError> {
+        let mut errors = Vec::new();
+        let before = self.commune_insee.clone();
+        patch
+            .commune_insee
+            .apply_required("commune_insee", &mut self.commune_insee, &mut errors);
+        if self.commune_insee != before {
             self.location = None;
         }
-        macro_rules! take {
-            ($($field:ident),*) => { $(if let Some(v) = patch.$field { self.$field = v; })* };
-        }
-        take!(
-            display_name,
-            email,
-            sectors,
-            max_distance_km,
-            remote_ok,
-            capacity,
-            helps_with
-        );
-        if patch.location.is_some() {
-            self.location = patch.location;
-        }
-        if patch.available_from.is_some() {
-            self.available_from = patch.available_from;
-        }
-        if patch.status.is_some() {
-            self.status = patch.status;
+        patch
+            .display_name
+            .apply_required("display_name", &mut self.display_name, &mut errors);
+        patch
+            .email
+            .apply_required("email", &mut self.email, &mut errors);
+        // Like an offer's, a status is always set: `null` putting back
+        // `active` would silently reopen a paused mentor to matching.
+        let mut status = self.status.take().unwrap_or_default();
+        patch
+            .status
+            .apply_required("status", &mut status, &mut errors);
+        self.status = Some(status);
+        patch.sectors.apply_or_default(&mut self.sectors);
+        patch.helps_with.apply_or_default(&mut self.helps_with);
+        patch.remote_ok.apply_or_default(&mut self.remote_ok);
+        or_else(patch.max_distance_km, default_max_distance)
+            .apply_or_default(&mut self.max_distance_km);
+        or_else(patch.capacity, default_capacity).apply_or_default(&mut self.capacity);
+        // `None` is what a creation without them means: the commune's
+        // centroid, no availability date.
+        patch.location.apply(&mut self.location);
+        patch.available_from.apply(&mut self.available_from);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(errors))
         }
     }
 
@@ -340,7 +374,7 @@ pub async fn patch(
         .await?
         .ok_or_else(|| ApiError::not_found("mentor"))?;
     let mut merged = MentorIn::from_out(MentorOut::from(existing.clone()));
-    merged.apply(patch);
+    merged.apply(patch)?;
     merged
         .validate()
         .map_err(|e| ApiError::Validation(flatten(&e)))?;

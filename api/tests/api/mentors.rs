@@ -371,6 +371,58 @@ db_test!(
 );
 
 db_test!(
+    /// PATCH is a JSON merge patch: `null` puts back what a creation without
+    /// the field gets, and `null` on a required field is a 422 that changes
+    /// nothing, not even the other fields of the same body.
+    async fn a_patch_clears_optional_mentor_fields_with_null(app: TestApp) {
+        let admin = app.admin().await;
+        let company = app.company(&admin).await;
+        let mut body = mentor_body();
+        body["location"] = json!({"lat": 46.0, "lon": 2.2});
+        body["helps_with"] = json!(["reseau", "confiance"]);
+        body["status"] = json!("paused");
+        let created = create_mentor(&app, &company, &body).await;
+        assert_eq!(created["helps_with"], json!(["confiance", "reseau"]));
+        let path = format!("/v1/mentors/{}", id_of(&created));
+        let cleared = app
+            .patch(
+                &path,
+                Some(&company.token),
+                &json!({"location": null, "available_from": null, "sectors": null,
+                        "helps_with": null, "max_distance_km": null, "capacity": null,
+                        "remote_ok": null}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(cleared["location"], centroid(&app, "23096").await);
+        assert_eq!(cleared["available_from"], Value::Null);
+        assert_eq!(cleared["sectors"], json!([]));
+        assert_eq!(cleared["helps_with"], json!([]));
+        assert_eq!(cleared["max_distance_km"], 20, "the creation default");
+        assert_eq!(cleared["capacity"], 1, "the creation default");
+        assert_eq!(cleared["remote_ok"], false);
+        for required in ["display_name", "email", "commune_insee", "status"] {
+            assert_eq!(cleared[required], created[required], "{required} is kept");
+            let answer = app
+                .patch(
+                    &path,
+                    Some(&company.token),
+                    &json!({ required: null, "capacity": 3 }),
+                )
+                .await;
+            assert_eq!(answer.invalid_fields(), vec![required.to_owned()]);
+        }
+        assert_eq!(
+            app.get(&path, Some(&company.token)).await.expect(200),
+            cleared
+        );
+        let stored = row(&app, &id_of(&created)).await.expect("the mentor");
+        assert_eq!((stored.capacity, stored.max_distance_km), (1, 20));
+        assert_eq!(stored.status, "paused", "a null status never reopens");
+    }
+);
+
+db_test!(
     async fn another_organisation_can_neither_see_nor_change_a_mentor(app: TestApp) {
         let admin = app.admin().await;
         let owner = app.company(&admin).await;
