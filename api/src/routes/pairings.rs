@@ -12,12 +12,15 @@ use crate::store::pairings::{self, Move, NewPairing, PairingFilter};
 use crate::store::{mentees, mentors};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use draft::edit_draft;
 use entity::{mentee, mentor, pairing, pairing_event};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
 use validator::Validate;
+
+mod draft;
 
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
@@ -460,50 +463,6 @@ async fn check_capacity(
     if taken >= capacity {
         return Err(ApiError::Conflict(format!(
             "the mentor already accompanies {taken} mentee(s), his capacity is {capacity}"
-        )));
-    }
-    Ok(())
-}
-
-async fn edit_draft(
-    now: DateTime<Utc>,
-    txn: &sea_orm::DatabaseTransaction,
-    org: Uuid,
-    current: &pairing::Model,
-    from: PairingStatus,
-    body: &PairingPatch,
-) -> Result<(), ApiError> {
-    let Some(mentor_id) = body.mentor_id else {
-        return Err(ApiError::field(
-            "status",
-            "give a status to move the pairing, or a mentor_id to change a draft's mentor",
-        ));
-    };
-    let mut errors = Vec::new();
-    for (field, given) in [
-        ("start_date", body.start_date.is_some()),
-        ("end_date", body.end_date.is_some()),
-        ("end_reason", body.end_reason.is_some()),
-        ("closing_note", body.closing_note.is_some()),
-    ] {
-        if given {
-            errors.push(FieldError::new(field, "only with a change of status"));
-        }
-    }
-    if mentors::find(txn, org, mentor_id).await?.is_none() {
-        errors.push(FieldError::new(
-            "mentor_id",
-            "no such mentor in your structure",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    if from != PairingStatus::Draft
-        || !pairings::set_mentor(txn, current.id, mentor_id, now).await?
-    {
-        return Err(ApiError::Conflict(format!(
-            "only a draft's mentor can change; this pairing is {from}"
         )));
     }
     Ok(())

@@ -190,6 +190,21 @@ pub async fn places_taken(
         .await
 }
 
+/// How many open pairings (draft, proposed, active, paused) the mentor has,
+/// leaving one out: the places a match run counts as taken.
+pub async fn open_of_mentor(
+    db: &impl ConnectionTrait,
+    mentor_id: Uuid,
+    except: Uuid,
+) -> Result<u64, DbErr> {
+    pairing::Entity::find()
+        .filter(pairing::Column::MentorId.eq(mentor_id))
+        .filter(pairing::Column::Id.ne(except))
+        .filter(pairing::Column::OpenMenteeId.is_not_null())
+        .count(db)
+        .await
+}
+
 /// A change of status and the fields that go with it.
 #[derive(Debug, Clone, Default)]
 pub struct Move {

@@ -315,6 +315,63 @@ db_test!(
 );
 
 db_test!(
+    /// A draft moves only to a mentor with a free place, counted as a match
+    /// run counts them: capacity minus draft, proposed, active and paused
+    /// pairings.
+    async fn a_drafts_new_mentor_needs_a_free_place(app: TestApp) {
+        let admin = app.admin().await;
+        let coordinator = app.coordinator(&admin).await;
+        let token = coordinator.token.as_str();
+        let first = new_mentor(&app, token, 1).await;
+        let full = new_mentor(&app, token, 1).await;
+        let id = new_pairing(&app, token, &first).await;
+        let path = format!("/v1/pairings/{id}");
+        let holder = new_pairing(&app, token, &full).await;
+        let mut from = "draft";
+        for status in ["draft", "proposed", "active", "paused"] {
+            if status != from {
+                app.patch(
+                    &format!("/v1/pairings/{holder}"),
+                    Some(token),
+                    &move_body(from, status),
+                )
+                .await
+                .expect(200);
+                from = status;
+            }
+            let answer = app
+                .patch(&path, Some(token), &json!({"mentor_id": full}))
+                .await;
+            assert_eq!(answer.status.as_u16(), 409, "{status}: {}", answer.text);
+            assert!(
+                answer.text.contains("capacity 1, 1 taken"),
+                "{status}: {}",
+                answer.text
+            );
+        }
+        let kept = app.get(&path, Some(token)).await.expect(200);
+        assert_eq!(kept["mentor"]["id"], first.as_str(), "nothing changed");
+        // The draft's own place is not counted against its mentor.
+        app.patch(&path, Some(token), &json!({"mentor_id": first}))
+            .await
+            .expect(200);
+        // A closed pairing frees the place.
+        app.patch(
+            &format!("/v1/pairings/{holder}"),
+            Some(token),
+            &move_body("paused", "ended"),
+        )
+        .await
+        .expect(200);
+        let moved = app
+            .patch(&path, Some(token), &json!({"mentor_id": full}))
+            .await
+            .expect(200);
+        assert_eq!(moved["mentor"]["id"], full.as_str());
+    }
+);
+
+db_test!(
     async fn another_structures_mentors_and_pairings_are_unknown(app: TestApp) {
         let admin = app.admin().await;
         let mine = app.coordinator(&admin).await;

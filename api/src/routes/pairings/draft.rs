@@ -1,0 +1,78 @@
+//! A draft pairing's edit: its mentor changes, without a change of status.
+use super::PairingPatch;
+use crate::domain::PairingStatus;
+use crate::error::{ApiError, FieldError};
+use crate::store::{mentors, pairings};
+use chrono::{DateTime, Utc};
+use entity::pairing;
+use sea_orm::DatabaseTransaction;
+use uuid::Uuid;
+
+pub(super) async fn edit_draft(
+    now: DateTime<Utc>,
+    txn: &DatabaseTransaction,
+    org: Uuid,
+    current: &pairing::Model,
+    from: PairingStatus,
+    body: &PairingPatch,
+) -> Result<(), ApiError> {
+    let Some(mentor_id) = body.mentor_id else {
+        return Err(ApiError::field(
+            "status",
+            "give a status to move the pairing, or a mentor_id to change a draft's mentor",
+        ));
+    };
+    let mut errors = Vec::new();
+    for (field, given) in [
+        ("start_date", body.start_date.is_some()),
+        ("end_date", body.end_date.is_some()),
+        ("end_reason", body.end_reason.is_some()),
+        ("closing_note", body.closing_note.is_some()),
+    ] {
+        if given {
+            errors.push(FieldError::new(field, "only with a change of status"));
+        }
+    }
+    if mentors::find(txn, org, mentor_id).await?.is_none() {
+        errors.push(FieldError::new(
+            "mentor_id",
+            "no such mentor in your structure",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    if from == PairingStatus::Draft {
+        check_places(txn, current.id, mentor_id).await?;
+    }
+    if from != PairingStatus::Draft
+        || !pairings::set_mentor(txn, current.id, mentor_id, now).await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "only a draft's mentor can change; this pairing is {from}"
+        )));
+    }
+    Ok(())
+}
+
+/// A draft holds a place as a match run counts them (capacity minus open
+/// pairings), so it may only move to a mentor with one free; counted under
+/// the mentor's lock so that two moves cannot both take his last place.
+async fn check_places(
+    txn: &DatabaseTransaction,
+    pairing_id: Uuid,
+    mentor_id: Uuid,
+) -> Result<(), ApiError> {
+    let mentor = pairings::lock_mentor(txn, mentor_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("mentor"))?;
+    let taken = pairings::open_of_mentor(txn, mentor_id, pairing_id).await?;
+    let capacity = u64::try_from(mentor.capacity).unwrap_or(0);
+    if taken >= capacity {
+        return Err(ApiError::Conflict(format!(
+            "the mentor has no free place: capacity {capacity}, {taken} taken by open \
+             pairings (draft, proposed, active or paused)"
+        )));
+    }
+    Ok(())
+}
