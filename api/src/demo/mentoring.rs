@@ -223,8 +223,8 @@ pub async fn run(
         let stats = |by: &str| format!("/v1/stats/mentoring?group_by={by}&year={started_in}");
         outcome.by_priority = api.get(&stats("priority"), token).await?;
         outcome.by_status = api.get(&stats("status"), token).await?;
-        let alerts = api.get("/v1/pairings/alerts", token).await?;
-        for alert in alerts["items"].as_array().into_iter().flatten() {
+        // Every page: a structure with seven months behind it has many.
+        for alert in api.all("/v1/pairings/alerts", token).await? {
             let kind = alert["kind"].as_str().unwrap_or("unknown").to_owned();
             *outcome.alerts.entry(kind).or_default() += 1;
         }
