@@ -1,8 +1,10 @@
 //! `tremplin demo`: the README's first command. On a fresh embedded
 //! database it imports the reference data, seeds two contrasting
 //! départements through the HTTP API of a server running in this process,
-//! runs a campaign in each, answers some proposals, then prints what the
-//! exact engine gained over the greedy baseline and draws a map.
+//! lets a mentoring structure in each pair and follow its young people
+//! for seven months, runs a stage campaign in each, answers some
+//! proposals, then prints the coordinators' reports and what the exact
+//! engine gained over the greedy baseline, and draws a map.
 //!
 //! Every record is written by the same handlers real clients call: the
 //! demo is a client of the API, not a second way into the database. It
@@ -117,10 +119,14 @@ pub async fn run(args: &DemoArgs, database_url: Option<&str>) -> anyhow::Result<
         let map = svg::draw(&db, &scenario).await?;
         std::fs::write(&svg_path, map)
             .with_context(|| format!("cannot write {}", svg_path.display()))?;
-        let mut report = DemoReport::new(args.seed, &scenario, &outcome, svg_path, Duration::ZERO);
-        report.mentoring = mentoring;
-        report.elapsed = started.elapsed();
-        Ok::<_, anyhow::Error>(report)
+        Ok::<_, anyhow::Error>(DemoReport::new(
+            args.seed,
+            &scenario,
+            &outcome,
+            mentoring,
+            svg_path,
+            started.elapsed(),
+        ))
     }
     .await;
     server.abort();

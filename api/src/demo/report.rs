@@ -79,6 +79,7 @@ impl DemoReport {
         seed: u64,
         scenario: &Scenario,
         outcome: &Outcome,
+        mentoring: Vec<StructureOutcome>,
         svg_path: PathBuf,
         elapsed: Duration,
     ) -> Self {
@@ -162,7 +163,7 @@ impl DemoReport {
             departements,
             svg_path,
             elapsed,
-            mentoring: Vec::new(),
+            mentoring,
         }
     }
 
