@@ -27,12 +27,7 @@ impl Api {
     /// Sends and reads a JSON answer; any non-2xx answer is an error that
     /// carries the problem+json body, so a failing step says why.
     async fn send(&self, what: String, request: RequestBuilder) -> anyhow::Result<Value> {
-        let response = request.send().await.with_context(|| what.clone())?;
-        let status = response.status();
-        let text = response.text().await.with_context(|| what.clone())?;
-        if !status.is_success() {
-            bail!("{what}: the API answered {status}: {text}");
-        }
+        let text = self.send_text(&what, request).await?;
         if text.is_empty() {
             return Ok(Value::Null);
         }
@@ -61,14 +56,15 @@ impl Api {
 
     /// A non-JSON answer (a CSV export) as text.
     pub async fn get_text(&self, path: &str, token: &str) -> anyhow::Result<String> {
-        let what = format!("GET {path}");
-        let response = self
-            .request(Method::GET, path, Some(token))
-            .send()
-            .await
-            .with_context(|| what.clone())?;
+        let request = self.request(Method::GET, path, Some(token));
+        self.send_text(&format!("GET {path}"), request).await
+    }
+
+    /// The answer's body; any non-2xx answer is an error carrying it.
+    async fn send_text(&self, what: &str, request: RequestBuilder) -> anyhow::Result<String> {
+        let response = request.send().await.with_context(|| what.to_owned())?;
         let status = response.status();
-        let text = response.text().await.with_context(|| what.clone())?;
+        let text = response.text().await.with_context(|| what.to_owned())?;
         if !status.is_success() {
             bail!("{what}: the API answered {status}: {text}");
         }

@@ -3,8 +3,9 @@
 //! streams in bounded memory, and the pseudonyms that stand for its ids.
 use super::alerts::statement;
 use chrono::NaiveDate;
+use hmac::{Hmac, KeyInit, Mac};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use uuid::Uuid;
 
 /// What the export keeps of a pairing: no names, no contact, no note.
@@ -73,21 +74,13 @@ pub async fn page(
         .await
 }
 
-/// HMAC-SHA256 (RFC 2104) over the `sha2` already in the tree.
+/// HMAC-SHA256 (RFC 2104), by the `hmac` crate jsonwebtoken already brings.
 fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > block.len() {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(block.map(|b| b ^ 0x36));
-    inner.update(message);
-    let mut outer = Sha256::new();
-    outer.update(block.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+    // HMAC accepts keys of any length: this cannot fail.
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// The `setting` row holding the generated pseudonym key, when none is
