@@ -1,5 +1,6 @@
 //! One error type for the HTTP layer and one body shape for it:
 //! `application/problem+json` (RFC 9457).
+use crate::store::pairings::PlaceError;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
@@ -160,6 +161,16 @@ impl From<DbErr> for ApiError {
             return ApiError::Unavailable;
         }
         ApiError::Internal(anyhow::Error::new(err))
+    }
+}
+
+impl From<PlaceError> for ApiError {
+    fn from(err: PlaceError) -> Self {
+        match err {
+            PlaceError::Full { .. } => ApiError::Conflict(err.to_string()),
+            PlaceError::NoMentor => ApiError::not_found("mentor"),
+            PlaceError::Db(db) => db.into(),
+        }
     }
 }
 

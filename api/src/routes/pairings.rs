@@ -246,6 +246,9 @@ pub async fn create(
     if let Some(open) = pairings::open_of_mentee(&txn, mentee.id).await? {
         return Err(already_open(&open.status));
     }
+    // A draft or a proposal holds one of the mentor's places, as in a match
+    // run or a draft's change of mentor.
+    pairings::check_free_place(&txn, body.mentor_id, None).await?;
     let created = pairings::insert(
         &txn,
         NewPairing {

@@ -190,19 +190,45 @@ pub async fn places_taken(
         .await
 }
 
-/// How many open pairings (draft, proposed, active, paused) the mentor has,
-/// leaving one out: the places a match run counts as taken.
-pub async fn open_of_mentor(
+/// Why a mentor cannot take one more open pairing.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    #[error(
+        "the mentor has no free place: capacity {capacity}, {taken} taken by open \
+         pairings (draft, proposed, active or paused)"
+    )]
+    Full { capacity: u64, taken: u64 },
+    #[error("mentor not found")]
+    NoMentor,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Checks that the mentor has a free place as a match run counts them:
+/// capacity minus his open pairings (draft, proposed, active, paused),
+/// `except` left out (the draft that changes mentor, which may keep its
+/// own). Counted under the mentor's lock, held until the transaction
+/// ends, so that two callers cannot both take his last place.
+pub async fn check_free_place(
     db: &impl ConnectionTrait,
     mentor_id: Uuid,
-    except: Uuid,
-) -> Result<u64, DbErr> {
-    pairing::Entity::find()
+    except: Option<Uuid>,
+) -> Result<(), PlaceError> {
+    let mentor = lock_mentor(db, mentor_id)
+        .await?
+        .ok_or(PlaceError::NoMentor)?;
+    let mut open = pairing::Entity::find()
         .filter(pairing::Column::MentorId.eq(mentor_id))
-        .filter(pairing::Column::Id.ne(except))
-        .filter(pairing::Column::OpenMenteeId.is_not_null())
-        .count(db)
-        .await
+        .filter(pairing::Column::OpenMenteeId.is_not_null());
+    if let Some(except) = except {
+        open = open.filter(pairing::Column::Id.ne(except));
+    }
+    let taken = open.count(db).await?;
+    let capacity = u64::try_from(mentor.capacity).unwrap_or(0);
+    if taken >= capacity {
+        return Err(PlaceError::Full { capacity, taken });
+    }
+    Ok(())
 }
 
 /// A change of status and the fields that go with it.

@@ -1,6 +1,6 @@
 //! Pairings: the state machine (every allowed and forbidden move), the
 //! fields each move needs, one open pairing per mentee, the mentor's
-//! capacity under concurrent activations, isolation and erasure.
+//! places under concurrent creations and activations, isolation and erasure.
 use crate::db_test;
 use crate::helpers::*;
 use crate::mentees::{mentee, year};
@@ -372,6 +372,84 @@ db_test!(
 );
 
 db_test!(
+    /// A new pairing takes a place as a match run counts them (capacity
+    /// minus draft, proposed, active and paused pairings): a full mentor
+    /// answers 409 as when a draft moves to him, and nothing is written.
+    async fn a_new_pairing_needs_a_free_place_of_its_mentor(app: TestApp) {
+        let admin = app.admin().await;
+        let coordinator = app.coordinator(&admin).await;
+        let token = coordinator.token.as_str();
+        let full = new_mentor(&app, token, 1).await;
+        let other = new_mentor(&app, token, 1).await;
+        let holder = new_pairing(&app, token, &full).await;
+        let draft = new_pairing(&app, token, &other).await;
+        let waiting = new_mentee(&app, token).await;
+        let note = format!("Attente{}", Uuid::now_v7().simple());
+        let mut from = "draft";
+        for status in ["draft", "proposed", "active", "paused"] {
+            if status != from {
+                app.patch(
+                    &format!("/v1/pairings/{holder}"),
+                    Some(token),
+                    &move_body(from, status),
+                )
+                .await
+                .expect(200);
+                from = status;
+            }
+            for asked in ["draft", "proposed"] {
+                let created = app
+                    .post(
+                        "/v1/pairings",
+                        Some(token),
+                        &json!({"mentee_id": waiting, "mentor_id": full,
+                                "status": asked, "note": note}),
+                    )
+                    .await;
+                assert_eq!(created.status.as_u16(), 409, "{status}: {}", created.text);
+                assert!(
+                    created.text.contains("capacity 1, 1 taken"),
+                    "{status}: {}",
+                    created.text
+                );
+                let edited = app
+                    .patch(
+                        &format!("/v1/pairings/{draft}"),
+                        Some(token),
+                        &json!({"mentor_id": full}),
+                    )
+                    .await;
+                assert_eq!(created.body, edited.body, "{status}: the same problem");
+            }
+        }
+        let none = app
+            .get(&format!("/v1/pairings?mentee_id={waiting}"), Some(token))
+            .await
+            .expect(200);
+        assert_eq!(none["items"], json!([]));
+        let hits = app.search_database(&note).await;
+        assert!(hits.is_empty(), "written to {hits:?}");
+        // A closed pairing frees the place.
+        app.patch(
+            &format!("/v1/pairings/{holder}"),
+            Some(token),
+            &move_body("paused", "ended"),
+        )
+        .await
+        .expect(200);
+        let created = app
+            .post(
+                "/v1/pairings",
+                Some(token),
+                &json!({"mentee_id": waiting, "mentor_id": full, "note": note}),
+            )
+            .await
+            .expect(201);
+        assert_eq!(created["mentor"]["id"], full.as_str());
+    }
+);
+
+db_test!(
     async fn another_structures_mentors_and_pairings_are_unknown(app: TestApp) {
         let admin = app.admin().await;
         let mine = app.coordinator(&admin).await;
@@ -443,11 +521,19 @@ db_test!(
         let admin = app.admin().await;
         let coordinator = app.coordinator(&admin).await;
         let token = coordinator.token.as_str();
-        let mentor = new_mentor(&app, token, 1).await;
+        let mentor = new_mentor(&app, token, 2).await;
         let first = new_pairing(&app, token, &mentor).await;
         let second = new_pairing(&app, token, &mentor).await;
         move_to(&app, token, &first, "active").await;
         move_to(&app, token, &second, "proposed").await;
+        // The proposal took its place when there were two; one is left.
+        app.patch(
+            &format!("/v1/mentors/{mentor}"),
+            Some(token),
+            &json!({"capacity": 1}),
+        )
+        .await
+        .expect(200);
         let activate = move_body("proposed", "active");
         let second_path = format!("/v1/pairings/{second}");
         let answer = app.patch(&second_path, Some(token), &activate).await;
@@ -482,13 +568,22 @@ db_test!(
         let admin = app.admin().await;
         let coordinator = app.coordinator(&admin).await;
         let token = coordinator.token.as_str();
-        let mentor = new_mentor(&app, token, 2).await;
+        // Proposals hold places too, so only a capacity lowered after them
+        // leaves more proposals than places to activate.
+        let mentor = new_mentor(&app, token, 3).await;
         let mut ids = Vec::new();
-        for _ in 0..8 {
+        for _ in 0..3 {
             let id = new_pairing(&app, token, &mentor).await;
             move_to(&app, token, &id, "proposed").await;
             ids.push(id);
         }
+        app.patch(
+            &format!("/v1/mentors/{mentor}"),
+            Some(token),
+            &json!({"capacity": 1}),
+        )
+        .await
+        .expect(200);
         let body = move_body("proposed", "active");
         let answers = futures::future::join_all(ids.iter().map(|id| {
             let path = format!("/v1/pairings/{id}");
@@ -501,7 +596,7 @@ db_test!(
         codes.sort();
         assert_eq!(
             codes,
-            vec![200, 200, 409, 409, 409, 409, 409, 409],
+            vec![200, 409, 409],
             "{:?}",
             answers.iter().map(|a| &a.text).collect::<Vec<_>>()
         );
@@ -512,7 +607,39 @@ db_test!(
             )
             .await
             .expect(200);
-        assert_eq!(active["items"].as_array().unwrap().len(), 2);
+        assert_eq!(active["items"].as_array().unwrap().len(), 1);
+    }
+);
+
+db_test!(
+    async fn concurrent_creations_never_exceed_the_mentors_capacity(app: TestApp) {
+        let admin = app.admin().await;
+        let coordinator = app.coordinator(&admin).await;
+        let token = coordinator.token.as_str();
+        let mentor = new_mentor(&app, token, 2).await;
+        let mut mentees = Vec::new();
+        for _ in 0..6 {
+            mentees.push(new_mentee(&app, token).await);
+        }
+        let answers = futures::future::join_all(mentees.iter().map(|mentee| {
+            let body = json!({"mentee_id": mentee, "mentor_id": mentor});
+            let app = &app;
+            async move { app.post("/v1/pairings", Some(token), &body).await }
+        }))
+        .await;
+        let mut codes: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+        codes.sort();
+        assert_eq!(
+            codes,
+            vec![201, 201, 409, 409, 409, 409],
+            "{:?}",
+            answers.iter().map(|a| &a.text).collect::<Vec<_>>()
+        );
+        let open = app
+            .get(&format!("/v1/pairings?mentor_id={mentor}"), Some(token))
+            .await
+            .expect(200);
+        assert_eq!(open["items"].as_array().unwrap().len(), 2);
     }
 );
 

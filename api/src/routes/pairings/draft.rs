@@ -43,35 +43,14 @@ pub(super) async fn edit_draft(
         return Err(ApiError::Validation(errors));
     }
     if from == PairingStatus::Draft {
-        check_places(txn, current.id, mentor_id).await?;
+        // A draft holds a place as a match run counts them.
+        pairings::check_free_place(txn, mentor_id, Some(current.id)).await?;
     }
     if from != PairingStatus::Draft
         || !pairings::set_mentor(txn, current.id, mentor_id, now).await?
     {
         return Err(ApiError::Conflict(format!(
             "only a draft's mentor can change; this pairing is {from}"
-        )));
-    }
-    Ok(())
-}
-
-/// A draft holds a place as a match run counts them (capacity minus open
-/// pairings), so it may only move to a mentor with one free; counted under
-/// the mentor's lock so that two moves cannot both take his last place.
-async fn check_places(
-    txn: &DatabaseTransaction,
-    pairing_id: Uuid,
-    mentor_id: Uuid,
-) -> Result<(), ApiError> {
-    let mentor = pairings::lock_mentor(txn, mentor_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("mentor"))?;
-    let taken = pairings::open_of_mentor(txn, mentor_id, pairing_id).await?;
-    let capacity = u64::try_from(mentor.capacity).unwrap_or(0);
-    if taken >= capacity {
-        return Err(ApiError::Conflict(format!(
-            "the mentor has no free place: capacity {capacity}, {taken} taken by open \
-             pairings (draft, proposed, active or paused)"
         )));
     }
     Ok(())
