@@ -212,6 +212,20 @@ pub async fn create(
         return Err(ApiError::Validation(errors));
     };
 
+    // One active run per pupil: a second request for the same pupils waits
+    // for the first to finish. Everything the checks below read is read
+    // under the school's lock, so that the checks and the insert are one
+    // step for concurrent requests of the school; the pending requests
+    // before the pupils, so that a run finishing meanwhile (its request done,
+    // its pupils proposed, in one commit) is seen by one read or the other.
+    let txn = state.db.begin().await?;
+    match_requests::lock_school(&txn, org).await?;
+    let busy: HashSet<Uuid> = match_requests::pending_of(&txn, org)
+        .await?
+        .iter()
+        .flat_map(match_requests::pupil_ids)
+        .collect();
+
     // The pupils: the school's own, not yet placed.
     let chosen = match (&body.pupil_ids, &body.class_name) {
         (Some(ids), _) => {
@@ -221,7 +235,7 @@ pub async fn create(
                 .collect::<HashSet<_>>()
                 .into_iter()
                 .collect();
-            let found = pupils::find_many(&state.db, org, &unique).await?;
+            let found = pupils::find_many(&txn, org, &unique).await?;
             if found.len() != unique.len() {
                 let known: HashSet<Uuid> = found.iter().map(|p| p.id).collect();
                 let unknown: Vec<String> = unique
@@ -237,7 +251,7 @@ pub async fn create(
             found
         }
         (None, Some(class)) => {
-            let found = pupils::in_class(&state.db, org, &class.trim().to_uppercase()).await?;
+            let found = pupils::in_class(&txn, org, &class.trim().to_uppercase()).await?;
             if found.is_empty() {
                 return Err(ApiError::field("class_name", "no pupil in this class"));
             }
@@ -271,7 +285,7 @@ pub async fn create(
         .filter(offer::Column::Kind.eq(kind.as_str()))
         .filter(offer::Column::Status.eq("published"))
         .limit(1)
-        .count(&state.db)
+        .count(&txn)
         .await?;
     if offered == 0 {
         return Err(ApiError::field(
@@ -282,7 +296,7 @@ pub async fn create(
 
     let mut status = "queued";
     if let Some(campaign_id) = body.campaign_id {
-        let c = match_requests::campaign(&state.db, campaign_id)
+        let c = match_requests::campaign(&txn, campaign_id)
             .await?
             .ok_or_else(|| ApiError::field("campaign_id", "unknown campaign"))?;
         if c.kind != kind.as_str() || c.week != week.to_string() || week != week_end {
@@ -306,16 +320,6 @@ pub async fn create(
         status = "waiting_campaign";
     }
 
-    let txn = state.db.begin().await?;
-    // One active run per pupil: a second request for the same pupils waits
-    // for the first to finish. The lock makes the check and the insert one
-    // step for concurrent requests of the school.
-    match_requests::lock_school(&txn, org).await?;
-    let busy: HashSet<Uuid> = match_requests::pending_of(&txn, org)
-        .await?
-        .iter()
-        .flat_map(match_requests::pupil_ids)
-        .collect();
     let overlapping: Vec<String> = ids
         .iter()
         .filter(|id| busy.contains(id))

@@ -94,11 +94,12 @@ pub async fn list(
 }
 
 /// Locks the school's row until the transaction ends, so that its requests
-/// check the pending ones and insert themselves one after the other: without
-/// it two requests for the same pupils, each reading before the other's
-/// insert, both passed on PostgreSQL. (SQLite runs on one connection, one
-/// transaction at a time.) Locking the school rather than its pupils keeps
-/// the lock order trivial; a school sends few requests.
+/// read the pending ones and their pupils' statuses, and insert themselves,
+/// one after the other: without it two requests for the same pupils, each
+/// reading before the other's insert, both passed on PostgreSQL. (SQLite
+/// runs on one connection, one transaction at a time.) Locking the school
+/// rather than its pupils keeps the lock order trivial; a school sends few
+/// requests.
 pub async fn lock_school(db: &impl ConnectionTrait, organisation_id: Uuid) -> Result<(), DbErr> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
         organisation::Entity::find_by_id(organisation_id)

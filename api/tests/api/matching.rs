@@ -1,9 +1,14 @@
 use crate::db_test;
 use crate::helpers::*;
-use entity::{job, placement};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use entity::{job, organisation, placement, pupil};
+use sea_orm::sea_query::{Expr, LockType};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Statement, TransactionTrait,
+};
 use serde_json::{Value, json};
 use std::time::Duration;
+use uuid::Uuid;
 
 const WEEK: &str = "2027-W03";
 
@@ -501,6 +506,79 @@ async fn simultaneous_requests_for_the_same_pupils_give_one_202_and_409s() {
         .await
         .unwrap();
     assert_eq!(queued, 2, "one request per set of free pupils");
+}
+
+/// A pupil placed while a request for him waits for the school's lock (as
+/// when the run of an earlier request for him commits meanwhile, its
+/// request no longer pending) is seen as placed: the request reads its
+/// pupils under the lock, not before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pupil_placed_while_a_request_waits_for_the_schools_lock_is_a_conflict() {
+    let Some(backend) = Backend::postgres() else {
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let app = TestApp::spawn_with(backend, |s| s.jobs.enabled = false).await;
+    let admin = app.admin().await;
+    let company = app.company(&admin).await;
+    let school = rep_plus_school(&app, &admin).await;
+    app.post("/v1/offers", Some(&company.token), &offer("93066", 5))
+        .await
+        .expect(201);
+    let ids = pupils(&app, &school, 1, "3L").await;
+    let pupil_id = Uuid::parse_str(&ids[0]).unwrap();
+    let org = Uuid::parse_str(&school.organisation_id).unwrap();
+    let body = json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": ids});
+
+    let txn = app.db.begin().await.unwrap();
+    organisation::Entity::find_by_id(org)
+        .lock(LockType::Update)
+        .one(&txn)
+        .await
+        .unwrap()
+        .expect("the school");
+    let meanwhile = async {
+        wait_for_a_lock_waiter(&app).await;
+        pupil::Entity::update_many()
+            .col_expr(pupil::Column::Status, Expr::value("proposed"))
+            .filter(pupil::Column::Id.eq(pupil_id))
+            .exec(&txn)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+    };
+    let (answer, ()) = tokio::join!(
+        app.post("/v1/match-requests", Some(&school.token), &body),
+        meanwhile
+    );
+    assert_eq!(answer.status.as_u16(), 409, "{}", answer.text);
+    assert!(
+        answer.text.contains("already have a placement"),
+        "{}",
+        answer.text
+    );
+    let requests = entity::match_request::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(requests, 0, "nothing written");
+}
+
+/// Waits until a session of the test's database waits for a row lock.
+async fn wait_for_a_lock_waiter(app: &TestApp) {
+    let query = Statement::from_string(
+        DatabaseBackend::Postgres,
+        "SELECT count(*) AS waiting FROM pg_stat_activity \
+         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    for _ in 0..400 {
+        let row = app.db.query_one_raw(query.clone()).await.unwrap().unwrap();
+        if row.try_get::<i64>("", "waiting").unwrap() > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no request waited for the school's lock");
 }
 
 db_test!(
