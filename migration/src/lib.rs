@@ -23,6 +23,7 @@ mod m20261128_000305_add_mentor_helps_with;
 mod m20261128_000310_index_pairing_reports;
 mod m20261128_000401_index_offer_updated_at;
 mod m20261128_000402_index_match_request_organisation;
+mod m20261128_000403_index_offer_reach;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000310_index_pairing_reports::Migration),
             Box::new(m20261128_000401_index_offer_updated_at::Migration),
             Box::new(m20261128_000402_index_match_request_organisation::Migration),
+            Box::new(m20261128_000403_index_offer_reach::Migration),
         ]
     }
 }

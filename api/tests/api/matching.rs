@@ -1,10 +1,10 @@
 use crate::db_test;
 use crate::helpers::*;
-use entity::{job, organisation, placement, pupil};
+use entity::{job, offer, organisation, placement, pupil};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Statement, TransactionTrait,
+    QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -580,6 +580,48 @@ async fn wait_for_a_lock_waiter(app: &TestApp) {
     }
     panic!("no request waited for the school's lock");
 }
+
+db_test!(
+    /// A campaign run reads the published offers of its kind in a box
+    /// (`jobs/match_run/reach.rs`): an index must serve that query, or every
+    /// run scans every offer in France. The test's offer table is empty, which
+    /// makes a sequential scan cheapest whatever the indexes: PostgreSQL is
+    /// asked for its plan with sequential scans priced out.
+    async fn the_reach_query_of_a_campaign_run_is_served_by_an_index(app: TestApp) {
+        let backend = app.db.get_database_backend();
+        let mut query = offer::Entity::find()
+            .filter(offer::Column::Kind.eq("stage_3e"))
+            .filter(offer::Column::Status.eq("published"))
+            .filter(offer::Column::Lat.between(48.58, 49.28))
+            .filter(offer::Column::Lon.between(1.88, 3.01))
+            .order_by_asc(offer::Column::Id)
+            .build(backend);
+        let (explain, column) = match backend {
+            DatabaseBackend::Postgres => ("EXPLAIN", "QUERY PLAN"),
+            _ => ("EXPLAIN QUERY PLAN", "detail"),
+        };
+        query.sql = format!("{explain} {}", query.sql);
+        let txn = app.db.begin().await.unwrap();
+        if backend == DatabaseBackend::Postgres {
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+                .await
+                .unwrap();
+        }
+        let plan: Vec<String> = txn
+            .query_all_raw(query)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String>("", column).unwrap())
+            .collect();
+        txn.rollback().await.unwrap();
+        assert!(
+            plan.iter()
+                .any(|line| line.contains("idx_offer_kind_status_lat_lon")),
+            "{plan:#?}"
+        );
+    }
+);
 
 db_test!(
     async fn an_expired_placement_cannot_be_confirmed_and_its_seat_is_released(app: TestApp) {
