@@ -94,32 +94,29 @@ pub(crate) fn resume(
 ) -> Flow {
     let nu = arcs.start.len() - 1;
     let ns = cap.len();
-    let n = nu + ns;
     let units: Vec<usize> = units.into_iter().collect();
     let mut holders = vec![Vec::new(); ns];
-    for (i, &j) in flow.assign.iter().enumerate() {
+    let mut node = Vec::with_capacity(nu + ns);
+    for (i, (&j, (&pot, &cost))) in flow
+        .assign
+        .iter()
+        .zip(flow.pu.iter().zip(&flow.assign_cost))
+        .enumerate()
+    {
         if j != NONE {
             holders[j as usize].push(i as u32);
         }
+        node.push(Node::new(pot, j, cost));
     }
-    let mut pending = vec![false; nu];
-    for &s in &units {
-        pending[s] = true;
-    }
+    node.extend(flow.ps.iter().map(|&pot| Node::new(pot, NONE, 0)));
     let mut st = State {
         nu,
-        assign: flow.assign,
-        assign_cost: flow.assign_cost,
-        pu: flow.pu,
-        ps: flow.ps,
+        node,
         holders,
-        label: vec![Label::default(); n],
-        prev: vec![NONE; ns],
-        prev_cost: vec![0; ns],
+        prev: vec![(NONE, 0); ns],
         epoch: 0,
         heap: BinaryHeap::new(),
         finalized: Vec::new(),
-        pending,
         rev: Incoming::default(),
         next_unit: Vec::new(),
         next_slot: Vec::new(),
@@ -128,14 +125,15 @@ pub(crate) fn resume(
     // Lift every unit first: a matched unit still in place could be reached through its
     // seat before its new arcs are made feasible.
     for &s in &units {
-        let seat = st.assign[s];
+        let seat = st.node[s].assign;
         if seat != NONE {
             st.detach(s);
             st.deficit[seat as usize] += 1;
         }
+        st.node[s].done = PENDING;
     }
     for s in units {
-        st.pending[s] = false;
+        st.node[s].done = 0;
         st.enter(s, cap, arcs);
     }
     for j in 0..ns {
@@ -143,39 +141,56 @@ pub(crate) fn resume(
             st.refill(j, arcs);
         }
     }
+    let (units, slots) = st.node.split_at(nu);
     Flow {
-        assign: st.assign,
-        pu: st.pu,
-        ps: st.ps,
-        assign_cost: st.assign_cost,
+        assign: units.iter().map(|n| n.assign).collect(),
+        pu: units.iter().map(|n| n.pot).collect(),
+        ps: slots.iter().map(|n| n.pot).collect(),
+        assign_cost: units.iter().map(|n| n.cost).collect(),
     }
 }
 
-/// Distance of a node in the current search, and in which searches it was reached and
-/// settled: one cache line per node visit instead of three.
-#[derive(Debug, Clone, Copy, Default)]
-struct Label {
+/// `Node::done` of a unit lifted off and not yet entered again: it is not part of the
+/// network meanwhile (searches never reach a node through it, and epochs stay below it).
+const PENDING: u32 = u32::MAX;
+
+/// Everything a search reads of a node, in one record so that a relaxation costs one
+/// cache miss: its potential, its label in the current search (valid for the current
+/// epoch only), and for a unit the slot it holds and that arc's cost.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    pot: i64,
     dist: i64,
+    /// Searches in which the node was reached and settled.
     seen: u32,
     done: u32,
+    assign: u32,
+    cost: i64,
+}
+
+impl Node {
+    fn new(pot: i64, assign: u32, cost: i64) -> Self {
+        Node {
+            pot,
+            dist: 0,
+            seen: 0,
+            done: 0,
+            assign,
+            cost,
+        }
+    }
 }
 
 struct State {
     nu: usize,
-    assign: Vec<u32>,
-    assign_cost: Vec<i64>,
-    pu: Vec<i64>,
-    ps: Vec<i64>,
+    /// Units `0..nu`, then slots.
+    node: Vec<Node>,
     holders: Vec<Vec<u32>>,
-    /// Dijkstra labels, valid for the current `epoch` only.
-    label: Vec<Label>,
-    prev: Vec<u32>,
-    prev_cost: Vec<i64>,
+    /// Forward search: the unit each slot was reached from, and that arc's cost.
+    prev: Vec<(u32, i64)>,
     epoch: u32,
     heap: BinaryHeap<Reverse<(i64, u32)>>,
     finalized: Vec<u32>,
-    /// Units lifted off and not yet entered again: not part of the network meanwhile.
-    pending: Vec<bool>,
     /// Built on the first refill: most late rounds need none.
     rev: Incoming,
     /// Backward search: the slot each unit moves to (and its cost), the unit each slot
@@ -189,7 +204,7 @@ struct State {
 
 impl State {
     fn relax(&mut self, node: usize, d: i64) -> bool {
-        let l = &mut self.label[node];
+        let l = &mut self.node[node];
         if l.done == self.epoch {
             return false;
         }
@@ -202,6 +217,17 @@ impl State {
         false
     }
 
+    /// Moves every settled node closer than `big_d` by the difference (`sign` -1 for a
+    /// forward search, whose potentials fall, +1 for a backward one).
+    fn update_potentials(&mut self, big_d: i64, sign: i64) {
+        for &code in &self.finalized {
+            let n = &mut self.node[code as usize];
+            if n.dist < big_d {
+                n.pot += sign * (big_d - n.dist);
+            }
+        }
+    }
+
     /// One shortest path from unit `s` to the sink or to a slot short of a unit, then the
     /// augmentation.
     fn enter(&mut self, s: usize, cap: &[u32], arcs: &Arcs) {
@@ -212,9 +238,9 @@ impl State {
         let mut best = (i64::MAX, NONE);
         // Start with every arc out of `s` at a non-negative reduced cost, so that all
         // distances are non-negative and the potential update keeps every arc feasible.
-        self.pu[s] = arcs
+        self.node[s].pot = arcs
             .of(s)
-            .map(|a| self.ps[arcs.slot[a] as usize] - arcs.cost[a])
+            .map(|a| self.node[nu + arcs.slot[a] as usize].pot - arcs.cost[a])
             .max()
             .unwrap_or(0);
         self.relax(s, 0);
@@ -224,29 +250,29 @@ impl State {
             }
             self.heap.pop();
             let v = code as usize;
-            let l = &mut self.label[v];
+            let l = &mut self.node[v];
             if l.done == self.epoch || d > l.dist {
                 continue;
             }
             l.done = self.epoch;
+            let (pot, own) = (l.pot, l.assign);
             self.finalized.push(code);
             if v < nu {
-                let exit = d + BIG + self.pu[v];
+                let exit = d + BIG + pot;
                 if exit < best.0 {
                     best = (exit, code | TERM);
                 }
-                let (base, own) = (d + self.pu[v], self.assign[v]);
+                let base = d + pot;
                 for a in arcs.of(v) {
-                    let j = arcs.slot[a] as usize;
+                    let j = arcs.slot[a];
                     let c = arcs.cost[a];
-                    let nd = base + c - self.ps[j];
+                    let nd = base + c - self.node[nu + j as usize].pot;
                     // A label at or past the best exit would never be settled.
-                    if nd >= best.0 || own == j as u32 {
+                    if nd >= best.0 || own == j {
                         continue;
                     }
-                    if self.relax(nu + j, nd) {
-                        self.prev[j] = v as u32;
-                        self.prev_cost[j] = c;
+                    if self.relax(nu + j as usize, nd) {
+                        self.prev[j as usize] = (v as u32, c);
                     }
                 }
             } else {
@@ -256,36 +282,26 @@ impl State {
                         best = (d, code | TERM);
                     }
                 } else if (self.holders[j].len() as u32) < cap[j] {
-                    let exit = d + self.ps[j];
+                    let exit = d + pot;
                     if exit < best.0 {
                         best = (exit, code | TERM);
                     }
                 }
                 for h in 0..self.holders[j].len() {
                     let w = self.holders[j][h] as usize;
-                    let nd = d - self.assign_cost[w] + self.ps[j] - self.pu[w];
+                    let n = &self.node[w];
+                    let nd = d - n.cost + pot - n.pot;
                     self.relax(w, nd);
                 }
             }
         }
-        let big_d = best.0;
-        for &code in &self.finalized {
-            let v = code as usize;
-            let dv = self.label[v].dist;
-            if dv < big_d {
-                if v < nu {
-                    self.pu[v] += dv - big_d;
-                } else {
-                    self.ps[v - nu] += dv - big_d;
-                }
-            }
-        }
+        self.update_potentials(best.0, -1);
         let end = (best.1 & !TERM) as usize;
         let mut slot = if end < nu {
             if end == s {
                 return; // staying unmatched is the cheapest option for `s`.
             }
-            let old = self.assign[end];
+            let old = self.node[end].assign;
             self.detach(end);
             old as usize
         } else {
@@ -294,12 +310,10 @@ impl State {
             j
         };
         loop {
-            let i = self.prev[slot] as usize;
-            let old = self.assign[i];
-            self.detach(i);
-            self.assign[i] = slot as u32;
-            self.assign_cost[i] = self.prev_cost[slot];
-            self.holders[slot].push(i as u32);
+            let (i, c) = self.prev[slot];
+            let i = i as usize;
+            let old = self.node[i].assign;
+            self.attach(i, slot as u32, c);
             if i == s {
                 break;
             }
@@ -307,14 +321,23 @@ impl State {
         }
     }
 
+    /// Moves `unit` to slot `j` by an arc of cost `c`, off its current slot if any.
+    fn attach(&mut self, unit: usize, j: u32, c: i64) {
+        self.detach(unit);
+        let n = &mut self.node[unit];
+        n.assign = j;
+        n.cost = c;
+        self.holders[j as usize].push(unit as u32);
+    }
+
     fn detach(&mut self, unit: usize) {
-        let old = self.assign[unit];
+        let old = self.node[unit].assign;
         if old != NONE {
             let h = &mut self.holders[old as usize];
             if let Some(p) = h.iter().position(|&x| x as usize == unit) {
                 h.swap_remove(p);
             }
-            self.assign[unit] = NONE;
+            self.node[unit].assign = NONE;
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::cmp::Reverse;
 
-use super::{Arcs, BIG, NONE, State};
+use super::{Arcs, BIG, NONE, PENDING, State};
 
 /// Incoming candidate arcs of each slot: (unit, cost), compressed rows.
 #[derive(Default)]
@@ -39,16 +39,16 @@ impl State {
     /// unit leaving its "stay out" arc, or with a slot giving up a unit (possibly `j`
     /// itself: the seat becomes free), and ends with a unit moving into `j`.
     pub(super) fn refill(&mut self, j: usize, arcs: &Arcs) {
+        let nu = self.nu;
         if self.rev.start.is_empty() {
-            self.rev = Incoming::of(arcs, self.ps.len());
+            self.rev = Incoming::of(arcs, self.node.len() - nu);
         }
         self.epoch += 1;
         self.heap.clear();
         self.finalized.clear();
-        let nu = self.nu;
         if self.next_unit.is_empty() {
             self.next_unit = vec![(NONE, 0); nu];
-            self.next_slot = vec![NONE; self.ps.len()];
+            self.next_slot = vec![NONE; self.node.len() - nu];
         }
         let mut best = (i64::MAX, NONE);
         self.relax(nu + j, 0);
@@ -58,28 +58,26 @@ impl State {
             }
             self.heap.pop();
             let v = code as usize;
-            let l = &mut self.label[v];
+            let l = &mut self.node[v];
             if l.done == self.epoch || d > l.dist {
                 continue;
             }
             l.done = self.epoch;
+            let (pot, held, cost) = (l.pot, l.assign, l.cost);
             self.finalized.push(code);
             if v < nu {
                 // Into unit v: from its slot (it leaves it), or from the sink when it was
                 // unmatched (it stops staying out).
-                match self.assign[v] {
-                    NONE => {
-                        let start = d - BIG - self.pu[v];
-                        if start < best.0 {
-                            best = (start, code);
-                        }
+                if held == NONE {
+                    let start = d - BIG - pot;
+                    if start < best.0 {
+                        best = (start, code);
                     }
-                    m => {
-                        let m = m as usize;
-                        let nd = d - self.assign_cost[v] + self.ps[m] - self.pu[v];
-                        if self.relax(nu + m, nd) {
-                            self.next_slot[m] = v as u32;
-                        }
+                } else {
+                    let m = held as usize;
+                    let nd = d - cost + self.node[nu + m].pot - pot;
+                    if self.relax(nu + m, nd) {
+                        self.next_slot[m] = v as u32;
                     }
                 }
             } else {
@@ -87,36 +85,26 @@ impl State {
                 // from a unit that has an arc to it.
                 let m = v - nu;
                 if !self.holders[m].is_empty() || self.deficit[m] > 0 {
-                    let start = d - self.ps[m];
+                    let start = d - pot;
                     if start < best.0 {
                         best = (start, code);
                     }
                 }
+                let base = d - pot;
                 for k in self.rev.start[m] as usize..self.rev.start[m + 1] as usize {
                     let (u, c) = self.rev.from[k];
-                    let u = u as usize;
-                    if self.pending[u] || self.assign[u] == m as u32 {
+                    let n = &self.node[u as usize];
+                    if n.done == PENDING || n.assign == m as u32 {
                         continue;
                     }
-                    let nd = d + c + self.pu[u] - self.ps[m];
-                    if nd < best.0 && self.relax(u, nd) {
-                        self.next_unit[u] = (m as u32, c);
+                    let nd = base + c + n.pot;
+                    if nd < best.0 && self.relax(u as usize, nd) {
+                        self.next_unit[u as usize] = (m as u32, c);
                     }
                 }
             }
         }
-        let big_d = best.0;
-        for &code in &self.finalized {
-            let v = code as usize;
-            let dv = self.label[v].dist;
-            if dv < big_d {
-                if v < nu {
-                    self.pu[v] += big_d - dv;
-                } else {
-                    self.ps[v - nu] += big_d - dv;
-                }
-            }
-        }
+        self.update_potentials(best.0, 1);
         let start = best.1 as usize;
         let mut unit = if start < nu {
             start
@@ -128,10 +116,7 @@ impl State {
         };
         loop {
             let (m, c) = self.next_unit[unit];
-            self.detach(unit);
-            self.assign[unit] = m;
-            self.assign_cost[unit] = c;
-            self.holders[m as usize].push(unit as u32);
+            self.attach(unit, m, c);
             if m as usize == j {
                 self.deficit[j] -= 1;
                 break;
