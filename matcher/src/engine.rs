@@ -146,13 +146,18 @@ impl Tier<'_> {
                 (base as f64 * r.clamp(1.0, 4.0)).round() as usize
             })
             .collect();
-        let mut lists: Vec<Candidates> = (0..self.units.len())
-            .into_par_iter()
-            .map(|k| self.candidates(k, width[k], &index, &remote))
-            .collect();
+        let mut lists = self.initial_lists(&width, &index, &remote);
         times.candidates += t.elapsed();
         // MATCHER_TRACE=1 prints one line per solve round (a profiling aid, see README).
         let trace = std::env::var_os("MATCHER_TRACE").is_some();
+        if trace {
+            eprintln!(
+                "matcher: {:?} {} lists in {:?}",
+                self.unit(0).tier,
+                lists.len(),
+                t.elapsed()
+            );
+        }
         let mut previous: Option<(Flow, Vec<usize>)> = None;
         let mut proven: Option<Proven> = None;
         loop {

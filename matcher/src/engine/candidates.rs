@@ -1,9 +1,15 @@
 //! Candidate lists: a unit's nearest eligible open slots, and their widening.
 
+use rayon::prelude::*;
+
 use super::{Candidates, Tier};
 use crate::eligibility::eligibility_at;
+use crate::geo_point::GeoPoint;
 use crate::index::SpatialIndex;
 use crate::model::Kind;
+
+/// Units whose first lists are built one after the other, each from the previous one's.
+const CHAIN: usize = 512;
 
 impl Tier<'_> {
     /// The `width` cheapest-by-distance eligible open slots of unit `k`, plus every remote
@@ -35,11 +41,56 @@ impl Tier<'_> {
         (list, cut)
     }
 
+    /// Every unit's first list, as [`candidates`](Self::candidates) gives it, built in
+    /// space-filling-curve order so that a unit can start from its predecessor's: when the
+    /// previous unit's list was cut at `d` km and this unit is `δ ≤ d` away, the disc of
+    /// radius `d + δ` around it holds the previous unit's list, so one range query usually
+    /// finds its own nearest slots (pupils of one collège live close together), several
+    /// times cheaper than a nearest-neighbour walk. When the disc holds too few slots
+    /// eligible for this unit, the walk runs after all: the lists are the same either way.
+    pub(super) fn initial_lists(
+        &self,
+        width: &[usize],
+        index: &SpatialIndex<u32>,
+        remote: &[u32],
+    ) -> Vec<Candidates> {
+        let mut order: Vec<(u64, u32)> = (0..self.units.len())
+            .map(|k| (curve_key(self.unit(k).point), k as u32))
+            .collect();
+        order.sort_unstable();
+        let built: Vec<Vec<(u32, Candidates)>> = order
+            .par_chunks(CHAIN)
+            .map(|chain| {
+                let mut previous: Option<(GeoPoint, f64)> = None;
+                chain
+                    .iter()
+                    .map(|&(_, k)| {
+                        let (k, point) = (k as usize, self.unit(k as usize).point);
+                        let list = match previous {
+                            Some((p, cut)) if point.distance_km(p) <= cut => {
+                                let reach = cut + point.distance_km(p);
+                                self.within(k, width[k], reach, index, remote)
+                            }
+                            _ => self.candidates(k, width[k], index, remote),
+                        };
+                        previous = list.1.map(|cut| (point, cut));
+                        (k as u32, list)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut lists = vec![(Vec::new(), None); self.units.len()];
+        for (k, list) in built.into_iter().flatten() {
+            lists[k as usize] = list;
+        }
+        lists
+    }
+
     /// The same list as [`candidates`](Self::candidates) for a unit whose previous list
     /// (of a quarter of `width`) was cut at `cut` km: one range query over the disc that
     /// should hold `width` eligible slots at the same density (twice the radius), instead
     /// of a nearest-neighbour walk from the unit, whose priority queue costs several times
-    /// more per slot. When the disc holds too few, the walk runs after all.
+    /// more per slot.
     pub(super) fn widened(
         &self,
         k: usize,
@@ -48,12 +99,26 @@ impl Tier<'_> {
         index: &SpatialIndex<u32>,
         remote: &[u32],
     ) -> Candidates {
+        match cut.filter(|&c| c > 0.0) {
+            Some(cut) => self.within(k, width, cut * 2.2, index, remote),
+            None => self.candidates(k, width, index, remote),
+        }
+    }
+
+    /// The list of [`candidates`](Self::candidates) from one range query of `reach` km
+    /// when it holds `width` eligible slots (or reaches the unit's radius), else from the
+    /// nearest-neighbour walk.
+    fn within(
+        &self,
+        k: usize,
+        width: usize,
+        reach: f64,
+        index: &SpatialIndex<u32>,
+        remote: &[u32],
+    ) -> Candidates {
         let unit = self.unit(k);
         let radius = self.config.radius_km(unit);
-        let Some(cut) = cut.filter(|&c| c > 0.0) else {
-            return self.candidates(k, width, index, remote);
-        };
-        let reach = (cut * 2.2).min(radius + 1e-6);
+        let reach = reach.min(radius + 1e-6);
         let mut found: Vec<(f64, u32, i64)> = Vec::with_capacity(width + width / 2);
         index.for_each_within_km(unit.point, reach, |l, _, d| {
             if let Ok(p) = eligibility_at(unit, self.slot(l), self.config, || d) {
@@ -61,7 +126,7 @@ impl Tier<'_> {
             }
             true
         });
-        let cut = if found.len() >= width {
+        let cut = if width > 0 && found.len() >= width {
             found.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             found.truncate(width);
             Some(found[width - 1].0)
@@ -90,4 +155,20 @@ impl Tier<'_> {
             }
         }
     }
+}
+
+/// Position of `p` on a Z-order curve over latitude and longitude (2^20 steps each, about
+/// 20 m): points close on the curve are close on the ground, most of the time.
+fn curve_key(p: GeoPoint) -> u64 {
+    let scale =
+        |x: f64, span: f64| (((x + span) / (2.0 * span)).clamp(0.0, 1.0) * 1048575.0) as u64;
+    let spread = |mut v: u64| {
+        v &= 0xf_ffff;
+        v = (v | (v << 16)) & 0x0000_ffff_0000_ffff;
+        v = (v | (v << 8)) & 0x00ff_00ff_00ff_00ff;
+        v = (v | (v << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+        v = (v | (v << 2)) & 0x3333_3333_3333_3333;
+        (v | (v << 1)) & 0x5555_5555_5555_5555
+    };
+    spread(scale(p.lat, 90.0)) | (spread(scale(p.lon, 180.0)) << 1)
 }
