@@ -30,6 +30,17 @@ pub struct OfferData {
     pub status: OfferStatus,
 }
 
+impl OfferData {
+    /// The seats offered on `week` (an ISO week as stored), 0 when the offer
+    /// does not list it.
+    pub fn seats(&self, week: &str) -> u32 {
+        self.weeks
+            .iter()
+            .find(|(w, _)| w.to_string() == week)
+            .map_or(0, |(_, s)| *s)
+    }
+}
+
 /// An offer row with its weeks, ordered by week.
 #[derive(Debug, Clone)]
 pub struct OfferRecord {
@@ -262,5 +273,18 @@ pub async fn week_names(db: &impl ConnectionTrait, offer_id: Uuid) -> Result<Vec
         .await?
         .into_iter()
         .map(|w| w.week)
+        .collect())
+}
+
+/// Seats held by active placements on each week the offer currently lists.
+pub async fn held_seats(
+    db: &impl ConnectionTrait,
+    offer_id: Uuid,
+) -> Result<HashMap<String, u32>, DbErr> {
+    let weeks = week_names(db, offer_id).await?;
+    Ok(super::placements::held_seats(db, &[offer_id], &weeks)
+        .await?
+        .into_iter()
+        .map(|((_, week), n)| (week, n))
         .collect())
 }
