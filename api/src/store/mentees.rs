@@ -375,6 +375,27 @@ pub async fn find(
         .await
 }
 
+/// The full names of these mentees, by id; `None` for one whose name is not
+/// known (erased).
+pub async fn full_names(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Option<String>>, DbErr> {
+    Ok(mentee::Entity::find()
+        .filter(mentee::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let name = m
+                .first_name
+                .zip(m.last_name)
+                .map(|(f, l)| format!("{f} {l}"));
+            (m.id, name)
+        })
+        .collect())
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct MenteeFilter {
     pub situation: Option<MenteeSituation>,

@@ -6,6 +6,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The parsed content of a mentor profile.
@@ -118,4 +119,18 @@ pub async fn delete(
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// The display names of these mentors, by id.
+pub async fn display_names(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    Ok(mentor::Entity::find()
+        .filter(mentor::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.display_name))
+        .collect())
 }

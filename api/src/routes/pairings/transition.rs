@@ -1,0 +1,110 @@
+//! A change of status: the fields it takes and, for an activation, the
+//! mentor's free place.
+use super::PairingPatch;
+use crate::domain::{EndReason, PairingStatus};
+use crate::error::{ApiError, FieldError};
+use crate::store::pairings::{self, Move};
+use chrono::NaiveDate;
+use entity::pairing;
+
+/// The fields of a move, checked against the move and the pairing.
+pub(super) fn move_of(
+    body: &PairingPatch,
+    current: &pairing::Model,
+    to: PairingStatus,
+    today: NaiveDate,
+) -> Result<Move, ApiError> {
+    let mut errors = Vec::new();
+    let only = |field: &str, when: &str, errors: &mut Vec<FieldError>| {
+        errors.push(FieldError::new(field, format!("only when {when}")));
+    };
+    let ending = to == PairingStatus::Ended;
+    let starting = to == PairingStatus::Active && current.start_date.is_none();
+    if body.start_date.is_some() && !starting {
+        only(
+            "start_date",
+            "a pairing becomes active for the first time",
+            &mut errors,
+        );
+    }
+    if !ending {
+        for (field, given) in [
+            ("end_date", body.end_date.is_some()),
+            ("end_reason", body.end_reason.is_some()),
+            ("closing_note", body.closing_note.is_some()),
+        ] {
+            if given {
+                only(field, "the pairing ends", &mut errors);
+            }
+        }
+    }
+    if body.mentor_id.is_some() {
+        errors.push(FieldError::new(
+            "mentor_id",
+            "the mentor of a draft changes without a change of status",
+        ));
+    }
+    let mut change = Move {
+        note: body.note.clone(),
+        ..Move::default()
+    };
+    if starting {
+        match body.start_date {
+            None => errors.push(FieldError::new(
+                "start_date",
+                "required to make a pairing active",
+            )),
+            Some(date) if date > today => {
+                errors.push(FieldError::new("start_date", "must not be in the future"))
+            }
+            Some(date) => change.start_date = Some(date),
+        }
+    }
+    if ending {
+        match body.end_reason.as_deref().map(EndReason::parse) {
+            None => errors.push(FieldError::new("end_reason", "required to end a pairing")),
+            Some(Err(e)) => errors.push(FieldError::new("end_reason", e.to_string())),
+            Some(Ok(reason)) => change.end_reason = Some(reason),
+        }
+        let end = body.end_date.unwrap_or(today);
+        if end > today {
+            errors.push(FieldError::new("end_date", "must not be in the future"));
+        } else if current.start_date.is_some_and(|start| end < start) {
+            errors.push(FieldError::new(
+                "end_date",
+                "must not be before the start date",
+            ));
+        }
+        change.end_date = Some(end);
+        change.closing_note = body.closing_note.clone();
+    }
+    if errors.is_empty() {
+        Ok(change)
+    } else {
+        errors.sort_by(|a, b| a.field.cmp(&b.field));
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// The mentor's places, counted under his lock.
+pub(super) async fn check_capacity(
+    txn: &sea_orm::DatabaseTransaction,
+    current: &pairing::Model,
+) -> Result<(), ApiError> {
+    let Some(mentor_id) = current.mentor_id else {
+        return Err(ApiError::Conflict(
+            "the mentor's profile was deleted; pair the mentee again".into(),
+        ));
+    };
+    let mentor = pairings::lock_mentor(txn, mentor_id)
+        .await?
+        .ok_or_else(|| ApiError::Conflict("the mentor's profile was deleted".into()))?;
+    let taken = pairings::places_taken(txn, mentor_id, current.id).await?;
+    let capacity = u64::try_from(mentor.capacity).unwrap_or(0);
+    if taken >= capacity {
+        return Err(ApiError::Conflict(format!(
+            "the mentor already accompanies {taken} mentee(s), his capacity is {capacity}"
+        )));
+    }
+    Ok(())
+}
