@@ -99,7 +99,7 @@ async fn structure_digest(
         iso_week: Set(week.to_owned()),
         alerts: Set(0),
         recipients: Set(0),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     })
     .on_conflict(
         OnConflict::columns([C::OrganisationId, C::IsoWeek])

@@ -98,6 +98,12 @@ email_test!(
             .all(&app.db)
             .await
             .unwrap();
+        // Stamped on the service's clock, weeks from the system's.
+        assert!(
+            rows.iter().all(|r| r.created_at == monday),
+            "{:?}",
+            rows.iter().map(|r| r.created_at).collect::<Vec<_>>()
+        );
         let row_of = |org: &str| {
             rows.iter()
                 .find(|r| r.organisation_id.to_string() == org)
