@@ -131,13 +131,15 @@ fn reference(p: &placement::Model) -> String {
     format!("placement:{}", p.id)
 }
 
-/// A new proposal: the tutor hears of it, and the school is reminded two
-/// days before it lapses unless it answers first.
+/// A new proposal, made at `now` (the service's clock): the tutor hears of
+/// it, and the school is reminded two days before it lapses unless it
+/// answers first.
 pub async fn proposed(
     db: &impl ConnectionTrait,
     base_url: &str,
     dir: &Directory,
     p: &placement::Model,
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     if let Some(tutor) = dir.tutor(p) {
         let msg = dir.with_mail(p, Some(p.expires_at), |m| {
@@ -145,9 +147,13 @@ pub async fn proposed(
         });
         email::enqueue(db, msg).await?;
     }
-    remind(db, base_url, dir, p, dir.school(p).to_vec(), p.expires_at).await
+    let school = dir.school(p).to_vec();
+    remind(db, base_url, dir, p, school, p.expires_at, now).await
 }
 
+/// Schedules the reminder on the service's clock: a deadline too close for
+/// one gets none. The worker's maintenance releases it when that clock
+/// reaches its time ([`email::release_scheduled`]).
 async fn remind(
     db: &impl ConnectionTrait,
     base_url: &str,
@@ -155,9 +161,10 @@ async fn remind(
     p: &placement::Model,
     to: Vec<String>,
     expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let at = expires_at - REMINDER_BEFORE;
-    if at <= Utc::now() {
+    if at <= now {
         return Ok(());
     }
     for address in to {
@@ -169,8 +176,9 @@ async fn remind(
     Ok(())
 }
 
-/// A placement moved to `to`: the school hears of it; pending reminders are
-/// dropped, and after an acceptance the tutor is reminded to confirm.
+/// A placement moved to `to` at `now` (the service's clock): the school
+/// hears of it; pending reminders are dropped, and after an acceptance the
+/// tutor is reminded to confirm.
 pub async fn changed(
     db: &impl ConnectionTrait,
     base_url: &str,
@@ -178,6 +186,7 @@ pub async fn changed(
     p: &placement::Model,
     to: PlacementStatus,
     expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     email::cancel_scheduled(db, &reference(p), EmailKind::ProposalReminder).await?;
     for address in dir.school(p) {
@@ -195,7 +204,16 @@ pub async fn changed(
     if to == PlacementStatus::Accepted
         && let Some(tutor) = dir.tutor(p)
     {
-        remind(db, base_url, dir, p, vec![tutor.to_owned()], expires_at).await?;
+        remind(
+            db,
+            base_url,
+            dir,
+            p,
+            vec![tutor.to_owned()],
+            expires_at,
+            now,
+        )
+        .await?;
     }
     Ok(())
 }

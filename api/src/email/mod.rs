@@ -14,7 +14,9 @@
 //! A reminder is enqueued with [`enqueue_scheduled`] when its event happens
 //! (due two days before the proposal expires, tagged `placement:<id>`), and
 //! dropped with [`cancel_scheduled`] in the transaction that answers the
-//! proposal.
+//! proposal. Its time is a date of the workflow, on the service's clock: it
+//! waits as `scheduled` until the worker's maintenance, which reads that
+//! clock, queues it with [`release_scheduled`].
 //!
 //! The background [`Sender`] (one per process, spawned by the application)
 //! delivers committed messages over SMTP, or writes `.eml` files when no SMTP
@@ -31,7 +33,7 @@ mod transport;
 pub use outbox::{
     Claim, ERASED, EmailKind, NewEmail, Outcome, PUBLIC_BASE_URL_PLACEHOLDER, Status,
     UNSUBSCRIBE_PLACEHOLDER, cancel_scheduled, claim, enqueue, enqueue_about, enqueue_scheduled,
-    erase, find, list, renew, requeue_failed, settle,
+    erase, find, list, release_scheduled, renew, requeue_failed, settle,
 };
 pub use preferences::{
     find as find_preference, find_by_token as find_preference_by_token, unsubscribe,

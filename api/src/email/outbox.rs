@@ -74,6 +74,10 @@ pub struct NewEmail {
 /// Where a message stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// A reminder waiting for its time on the service's clock (in
+    /// `next_attempt_at`); the sender never claims it, the worker's
+    /// maintenance queues it when that time comes.
+    Scheduled,
     Queued,
     Sending,
     Sent,
@@ -82,7 +86,8 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
+        Status::Scheduled,
         Status::Queued,
         Status::Sending,
         Status::Sent,
@@ -92,6 +97,7 @@ impl Status {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Status::Scheduled => "scheduled",
             Status::Queued => "queued",
             Status::Sending => "sending",
             Status::Sent => "sent",
@@ -109,19 +115,66 @@ impl Status {
 /// of the event that causes it: the event and its e-mail commit together, and
 /// the sender delivers it once committed.
 pub async fn enqueue(db: &impl ConnectionTrait, msg: NewEmail) -> Result<(), DbErr> {
-    insert(db, msg, Utc::now(), None).await
+    insert(db, msg, Status::Queued, Utc::now(), None).await
 }
 
-/// Like [`enqueue`], for a message not to be sent before `not_before` (a
-/// reminder), tagged with `reference` (`placement:<id>`) so that the event
-/// that makes it pointless cancels it with [`cancel_scheduled`].
+/// Like [`enqueue`], for a message not to be sent before `not_before` on
+/// the service's clock (a reminder), tagged with `reference`
+/// (`placement:<id>`) so that the event that makes it pointless cancels it
+/// with [`cancel_scheduled`]. It waits as `scheduled` until
+/// [`release_scheduled`] is called with a time that reached `not_before`.
 pub async fn enqueue_scheduled(
     db: &impl ConnectionTrait,
     msg: NewEmail,
     not_before: DateTime<Utc>,
     reference: &str,
 ) -> Result<(), DbErr> {
-    insert(db, msg, not_before, Some(reference.to_owned())).await
+    insert(
+        db,
+        msg,
+        Status::Scheduled,
+        not_before,
+        Some(reference.to_owned()),
+    )
+    .await
+}
+
+/// Queues, due at once, the scheduled messages whose time `now` (the
+/// service's clock) has reached; returns how many. The workflow's dates run
+/// on that clock, which a test or the demo moves, while the sender's
+/// retries and leases run on the system's: a reminder crosses from one to
+/// the other here, and from then on is an ordinary queued message.
+pub async fn release_scheduled(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let due = || {
+        Condition::all()
+            .add(Column::Status.eq(Status::Scheduled.as_str()))
+            .add(Column::NextAttemptAt.lte(now))
+    };
+    // Most passes find nothing: a read says so without taking SQLite's
+    // write lock.
+    let any_due = email_outbox::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(due())
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    if any_due.is_none() {
+        return Ok(0);
+    }
+    let sent_from = Utc::now();
+    let result = email_outbox::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(Status::Queued.as_str()))
+        .col_expr(Column::NextAttemptAt, Expr::value(sent_from))
+        .col_expr(Column::UpdatedAt, Expr::value(sent_from))
+        .filter(due())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
 }
 
 /// Like [`enqueue`], tagged with `reference` (`mentee:<id>`) so that the
@@ -131,14 +184,21 @@ pub async fn enqueue_about(
     msg: NewEmail,
     reference: &str,
 ) -> Result<(), DbErr> {
-    insert(db, msg, Utc::now(), Some(reference.to_owned())).await
+    insert(
+        db,
+        msg,
+        Status::Queued,
+        Utc::now(),
+        Some(reference.to_owned()),
+    )
+    .await
 }
 
 /// What an erased message says instead of its subject and text.
 pub const ERASED: &str = "[effacé]";
 
 /// Erases the messages tagged with one of `references`, in the caller's
-/// transaction (a person's erasure): queued ones are dropped; the others
+/// transaction (a person's erasure): unsent ones are dropped; the others
 /// keep their kind, status and dates, lose their subject and text, and
 /// their recipient too when `recipient` (the erased person's own copies).
 /// A failed one becomes suppressed, so that no retry sends it empty.
@@ -153,7 +213,7 @@ pub async fn erase(
     let tagged = || Column::Reference.is_in(references.iter().cloned());
     email_outbox::Entity::delete_many()
         .filter(tagged())
-        .filter(Column::Status.eq(Status::Queued.as_str()))
+        .filter(Column::Status.is_in(unsent()))
         .exec(db)
         .await?;
     email_outbox::Entity::update_many()
@@ -175,9 +235,10 @@ pub async fn erase(
     Ok(())
 }
 
-/// Drops the still-queued messages of `kind` tagged `reference`, in the
-/// caller's transaction (a proposal answered before its reminder). A message
-/// already being sent or sent stays. Returns how many were dropped.
+/// Drops the still-unsent (scheduled or queued) messages of `kind` tagged
+/// `reference`, in the caller's transaction (a proposal answered before its
+/// reminder). A message already being sent or sent stays. Returns how many
+/// were dropped.
 pub async fn cancel_scheduled(
     db: &impl ConnectionTrait,
     reference: &str,
@@ -186,15 +247,21 @@ pub async fn cancel_scheduled(
     let result = email_outbox::Entity::delete_many()
         .filter(Column::Reference.eq(reference))
         .filter(Column::Kind.eq(kind.as_str()))
-        .filter(Column::Status.eq(Status::Queued.as_str()))
+        .filter(Column::Status.is_in(unsent()))
         .exec(db)
         .await?;
     Ok(result.rows_affected)
 }
 
+/// Messages no sender has touched yet.
+fn unsent() -> [&'static str; 2] {
+    [Status::Scheduled.as_str(), Status::Queued.as_str()]
+}
+
 async fn insert(
     db: &impl ConnectionTrait,
     msg: NewEmail,
+    status: Status,
     not_before: DateTime<Utc>,
     reference: Option<String>,
 ) -> Result<(), DbErr> {
@@ -207,7 +274,7 @@ async fn insert(
         text_body: Set(msg.text),
         html_body: Set(msg.html),
         essential: Set(msg.kind.is_essential()),
-        status: Set(Status::Queued.as_str().to_owned()),
+        status: Set(status.as_str().to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(not_before),
         locked_until: Set(None),

@@ -8,7 +8,6 @@ use crate::domain::{IsoWeek, OfferKind, PlacementStatus, PupilStatus, Sector, Tr
 use crate::notify;
 use crate::store::schools::SchoolContext;
 use crate::store::{match_requests, placements, pupils, schools};
-use chrono::Utc;
 use entity::{match_request, offer, offer_week, placement, pupil};
 use matcher::{
     GeoPoint, GroupSize, Kind, MatchConfig, MatchOutcome, Problem, Sectors, Slot, Tier, Tracks,
@@ -429,7 +428,9 @@ async fn commit(
             }
         }
     }
-    let now = Utc::now();
+    // Proposals date from the service's clock, as do the sweep that expires
+    // them and the answers that beat it.
+    let now = ctx.clock.now();
     let expires_at = now + chrono::Duration::days(ctx.settings.placement_ttl_days);
     let kind = &requests[0].kind;
     let mut rows = Vec::new();
@@ -479,7 +480,7 @@ async fn commit(
     }
     let directory = notify::Directory::load(&txn, &rows).await?;
     for p in &rows {
-        notify::proposed(&txn, &ctx.public_base_url, &directory, p).await?;
+        notify::proposed(&txn, &ctx.public_base_url, &directory, p, now).await?;
     }
     let mut unmatched: Vec<Vec<Value>> = vec![Vec::new(); requests.len()];
     for u in &outcome.unmatched {

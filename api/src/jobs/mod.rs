@@ -29,7 +29,9 @@ pub struct JobContext {
     pub public_base_url: String,
     /// Alert thresholds of the weekly digest.
     pub mentoring: crate::configuration::MentoringSettings,
-    /// What "now" is for the weekly digest: the system's, or a test's.
+    /// What "now" is for the workflows' dates (proposals, their expiry and
+    /// reminders, the weekly digest): the system's, or a test's. Leases and
+    /// retries of jobs stay on the system's.
     pub clock: crate::clock::Clock,
 }
 
@@ -69,10 +71,13 @@ async fn worker(ctx: JobContext) {
     }
 }
 
-/// Expires placements past their deadline and starts due campaigns.
+/// Expires placements past their deadline, queues the reminders whose time
+/// has come, starts due campaigns and sends the weekly digest. Deadlines and
+/// reminders are read on the service's clock, once for the pass.
 pub async fn maintenance(ctx: &JobContext) -> Result<(), DbErr> {
+    let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
-    let expired = placements::expire_due(&txn).await?;
+    let expired = placements::expire_due(&txn, now).await?;
     if !expired.is_empty() {
         let directory = crate::notify::Directory::load(&txn, &expired).await?;
         for p in &expired {
@@ -83,6 +88,7 @@ pub async fn maintenance(ctx: &JobContext) -> Result<(), DbErr> {
                 p,
                 PlacementStatus::Expired,
                 p.expires_at,
+                now,
             )
             .await?;
         }
@@ -91,16 +97,14 @@ pub async fn maintenance(ctx: &JobContext) -> Result<(), DbErr> {
     if !expired.is_empty() {
         tracing::info!(count = expired.len(), "placements expired");
     }
+    let reminders = crate::email::release_scheduled(&ctx.db, now).await?;
+    if reminders > 0 {
+        tracing::info!(count = reminders, "scheduled reminders queued");
+    }
     for campaign in match_requests::due_campaigns(&ctx.db).await? {
         start_campaign(&ctx.db, campaign.id).await?;
     }
-    digest::run(
-        &ctx.db,
-        &ctx.public_base_url,
-        &(&ctx.mentoring).into(),
-        ctx.clock.now(),
-    )
-    .await?;
+    digest::run(&ctx.db, &ctx.public_base_url, &(&ctx.mentoring).into(), now).await?;
     Ok(())
 }
 

@@ -249,7 +249,9 @@ async fn act(
         .ok_or_else(|| ApiError::not_found("placement"))?;
     let status =
         PlacementStatus::parse(&current.status).map_err(|e| ApiError::Internal(e.into()))?;
-    let expired = current.expires_at <= Utc::now()
+    // Deadlines run on the service's clock, like the sweep that expires them.
+    let now = state.clock.now();
+    let expired = current.expires_at <= now
         && matches!(
             status,
             PlacementStatus::Proposed | PlacementStatus::Accepted
@@ -268,8 +270,8 @@ async fn act(
         )));
     }
     let new_expiry = (to == PlacementStatus::Accepted)
-        .then(|| Utc::now() + chrono::Duration::days(state.jobs.placement_ttl_days));
-    if !placements::transition(&txn, &current, status, to, new_expiry).await? {
+        .then(|| now + chrono::Duration::days(state.jobs.placement_ttl_days));
+    if !placements::transition(&txn, &current, status, to, new_expiry, now).await? {
         return Err(ApiError::Conflict(
             "the placement changed meanwhile; read it again".into(),
         ));
@@ -283,6 +285,7 @@ async fn act(
         &current,
         to,
         expires_at,
+        now,
     )
     .await?;
     txn.commit().await?;

@@ -122,16 +122,16 @@ pub async fn of_request(
 }
 
 /// Moves a placement from `from` to `to` if it is still in `from` and not
-/// expired; the pupil's status follows. `false` when it was not (raced,
-/// expired, or already decided).
+/// expired at `now` (the service's clock); the pupil's status follows.
+/// `false` when it was not (raced, expired, or already decided).
 pub async fn transition(
     db: &impl ConnectionTrait,
     placement: &placement::Model,
     from: PlacementStatus,
     to: PlacementStatus,
     new_expiry: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let now = Utc::now();
     let mut update = placement::Entity::update_many()
         .col_expr(placement::Column::Status, Expr::value(to.as_str()))
         .col_expr(placement::Column::UpdatedAt, Expr::value(now))
@@ -152,7 +152,7 @@ pub async fn transition(
             PupilStatus::Unplaced
         }
     };
-    set_pupil_status(db, placement, pupil_status).await?;
+    set_pupil_status(db, placement, pupil_status, now).await?;
     Ok(true)
 }
 
@@ -160,6 +160,7 @@ async fn set_pupil_status(
     db: &impl ConnectionTrait,
     placement: &placement::Model,
     status: PupilStatus,
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let condition = match placement.pupil_id {
         Some(pupil_id) => Condition::all().add(pupil::Column::Id.eq(pupil_id)),
@@ -173,7 +174,7 @@ async fn set_pupil_status(
     };
     pupil::Entity::update_many()
         .col_expr(pupil::Column::Status, Expr::value(status.as_str()))
-        .col_expr(pupil::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(pupil::Column::UpdatedAt, Expr::value(now))
         .filter(condition)
         .filter(pupil::Column::ErasedAt.is_null())
         .exec(db)
@@ -181,10 +182,13 @@ async fn set_pupil_status(
     Ok(())
 }
 
-/// Expires the proposals and acceptances past their deadline, releasing
-/// their seats; returns them (for notifications).
-pub async fn expire_due(db: &impl ConnectionTrait) -> Result<Vec<placement::Model>, DbErr> {
-    let now = Utc::now();
+/// Expires the proposals and acceptances whose deadline `now` (the
+/// service's clock) has reached, releasing their seats; returns them (for
+/// notifications).
+pub async fn expire_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Vec<placement::Model>, DbErr> {
     let due = placement::Entity::find()
         .filter(placement::Column::Status.is_in([
             PlacementStatus::Proposed.as_str(),
@@ -206,7 +210,7 @@ pub async fn expire_due(db: &impl ConnectionTrait) -> Result<Vec<placement::Mode
             .exec(db)
             .await?;
         if updated.rows_affected == 1 {
-            set_pupil_status(db, &p, PupilStatus::Unplaced).await?;
+            set_pupil_status(db, &p, PupilStatus::Unplaced, now).await?;
             expired.push(p);
         }
     }

@@ -557,7 +557,10 @@ email_test!(
             .unwrap();
         row_with_status(&app, &school, "placement_confirmed", "sent").await;
         let reminder = outbox_row(&app, &tutor, "proposal_reminder").await.unwrap();
-        assert_eq!((reminder.status.as_str(), reminder.attempts), ("queued", 0));
+        assert_eq!(
+            (reminder.status.as_str(), reminder.attempts),
+            ("scheduled", 0)
+        );
 
         // The proposal is answered: the reminder goes with the same commit.
         let txn = app.db.begin().await.unwrap();
@@ -572,7 +575,9 @@ email_test!(
                 .is_none()
         );
 
-        // A reminder whose time has come goes out, and then cannot be cancelled.
+        // A reminder whose time has come (on this server's clock, the
+        // system's) is queued by the worker, goes out, and then cannot be
+        // cancelled.
         email::enqueue_scheduled(
             &app.db,
             Email::proposal_reminder(BASE_URL, &tutor, &p),

@@ -20,6 +20,7 @@ mod pairing_alerts;
 mod pairing_alerts_paging;
 mod pairing_export;
 mod pairings;
+mod placement_deadlines;
 mod placement_stats;
 mod pupils;
 mod reference;
