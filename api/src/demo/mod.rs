@@ -114,7 +114,7 @@ pub async fn run(args: &DemoArgs, database_url: Option<&str>) -> anyhow::Result<
             args.seed,
         )
         .await?;
-        let outcome = workflow::run(&api, &seeded, args.seed).await?;
+        let outcome = workflow::run(&api, &settings_clock, &seeded, args.seed).await?;
         let svg_path = args.out.join("demo-map.svg");
         let map = svg::draw(&db, &scenario).await?;
         std::fs::write(&svg_path, map)

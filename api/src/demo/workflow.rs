@@ -4,6 +4,7 @@
 use super::client::Api;
 use super::seed::{Seeded, SeededDepartement};
 use super::{WEEK, bar, spinner};
+use crate::clock::Clock;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -40,7 +41,7 @@ struct Request {
     group: bool,
 }
 
-pub async fn run(api: &Api, seeded: &Seeded, seed: u64) -> anyhow::Result<Outcome> {
+pub async fn run(api: &Api, clock: &Clock, seeded: &Seeded, seed: u64) -> anyhow::Result<Outcome> {
     let seed = seed % u64::from(u32::MAX);
     let mut requests: Vec<Vec<Request>> = Vec::new();
     let mut campaigns = Vec::new();
@@ -70,7 +71,8 @@ pub async fn run(api: &Api, seeded: &Seeded, seed: u64) -> anyhow::Result<Outcom
     step.finish_and_clear();
 
     let step = spinner("Campaigns: schools attach their requests");
-    let deadline = chrono::Utc::now() + chrono::Duration::days(30);
+    // A month ahead on the service's clock, which decides when it is due.
+    let deadline = clock.now() + chrono::Duration::days(30);
     for (d, mine) in seeded.departements.iter().zip(&mut requests) {
         let campaign = api
             .post(

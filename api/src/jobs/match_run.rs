@@ -493,7 +493,7 @@ async fn commit(
     }
     for (r, request) in requests.iter().enumerate() {
         let list = std::mem::take(&mut unmatched[r]);
-        match_requests::record_results(&txn, request.id, metrics.clone(), Value::Array(list))
+        match_requests::record_results(&txn, request.id, metrics.clone(), Value::Array(list), now)
             .await?;
     }
     super::finish_job(&txn, job_id).await?;

@@ -8,6 +8,7 @@ use crate::configuration::JobSettings;
 use crate::domain::PlacementStatus;
 use crate::reference::CommuneCache;
 use crate::store::{jobs, match_requests, placements};
+use chrono::{DateTime, Utc};
 use entity::job;
 use match_run::RunError;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
@@ -30,8 +31,9 @@ pub struct JobContext {
     /// Alert thresholds of the weekly digest.
     pub mentoring: crate::configuration::MentoringSettings,
     /// What "now" is for the workflows' dates (proposals, their expiry and
-    /// reminders, the weekly digest): the system's, or a test's. Leases and
-    /// retries of jobs stay on the system's.
+    /// reminders, requests' stamps, campaigns' deadlines, the weekly
+    /// digest): the system's, or a test's. Leases and retries of jobs stay
+    /// on the system's.
     pub clock: crate::clock::Clock,
 }
 
@@ -101,17 +103,22 @@ pub async fn maintenance(ctx: &JobContext) -> Result<(), DbErr> {
     if reminders > 0 {
         tracing::info!(count = reminders, "scheduled reminders queued");
     }
-    for campaign in match_requests::due_campaigns(&ctx.db).await? {
-        start_campaign(&ctx.db, campaign.id).await?;
+    for campaign in match_requests::due_campaigns(&ctx.db, now).await? {
+        start_campaign(&ctx.db, campaign.id, now).await?;
     }
     digest::run(&ctx.db, &ctx.public_base_url, &(&ctx.mentoring).into(), now).await?;
     Ok(())
 }
 
-/// Queues the campaign's run, once, whoever calls first.
-pub async fn start_campaign(db: &DatabaseConnection, campaign_id: Uuid) -> Result<bool, DbErr> {
+/// Queues the campaign's run, once, whoever calls first; `now` is the
+/// service's clock.
+pub async fn start_campaign(
+    db: &DatabaseConnection,
+    campaign_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let txn = db.begin().await?;
-    if !match_requests::set_campaign_status(&txn, campaign_id, &["open"], "running").await? {
+    if !match_requests::set_campaign_status(&txn, campaign_id, &["open"], "running", now).await? {
         txn.rollback().await?;
         return Ok(false);
     }
@@ -145,7 +152,9 @@ async fn process(ctx: &JobContext, job: &job::Model) -> Result<(), RunError> {
     let mut runnable = Vec::new();
     for request in requests {
         let from: &[&str] = &["queued", "waiting_campaign", "running"];
-        if match_requests::set_status(&ctx.db, request.id, from, "running", None).await? {
+        if match_requests::set_status(&ctx.db, request.id, from, "running", None, ctx.clock.now())
+            .await?
+        {
             let mut request = request;
             request.status = "running".into();
             runnable.push(request);
@@ -158,6 +167,7 @@ async fn process(ctx: &JobContext, job: &job::Model) -> Result<(), RunError> {
                 &txn,
                 id,
                 serde_json::json!({"units": 0, "matched": 0}),
+                ctx.clock.now(),
             )
             .await?;
         }
@@ -176,8 +186,13 @@ async fn process(ctx: &JobContext, job: &job::Model) -> Result<(), RunError> {
         match match_run::run_once(ctx, &runnable, seed, job.id, campaign.is_some()).await {
             Ok(summary) => {
                 if let Some(id) = campaign {
-                    match_requests::record_campaign_metrics(&ctx.db, id, summary.metrics.clone())
-                        .await?;
+                    match_requests::record_campaign_metrics(
+                        &ctx.db,
+                        id,
+                        summary.metrics.clone(),
+                        ctx.clock.now(),
+                    )
+                    .await?;
                 }
                 tracing::info!(job = %job.id, units = summary.units, matched = summary.matched, "match run committed");
                 return Ok(());
@@ -200,6 +215,7 @@ async fn process(ctx: &JobContext, job: &job::Model) -> Result<(), RunError> {
 async fn record_failure(ctx: &JobContext, job: &job::Model, error: RunError) {
     tracing::warn!(job = %job.id, attempt = job.attempts, error = %error, "match run failed");
     let message = error.to_string();
+    let now = ctx.clock.now();
     let result = if job.attempts >= ctx.settings.max_attempts {
         let txn = async {
             let txn = ctx.db.begin().await?;
@@ -211,6 +227,7 @@ async fn record_failure(ctx: &JobContext, job: &job::Model, error: RunError) {
                         job.target_id,
                         &["running"],
                         "failed",
+                        now,
                     )
                     .await?;
                     match_requests::attached_to(&txn, job.target_id)
@@ -228,6 +245,7 @@ async fn record_failure(ctx: &JobContext, job: &job::Model, error: RunError) {
                     &["queued", "waiting_campaign", "running"],
                     "failed",
                     Some(message.clone()),
+                    now,
                 )
                 .await?;
             }

@@ -345,6 +345,7 @@ pub async fn create(
             pupil_ids: ids,
             status,
         },
+        state.clock.now(),
     )
     .await?;
     if status == "queued" {
@@ -403,6 +404,7 @@ pub async fn cancel(
         &match_requests::PENDING,
         "cancelled",
         None,
+        state.clock.now(),
     )
     .await?
     {
@@ -502,6 +504,7 @@ pub async fn create_campaign(
             week: week.to_string(),
             deadline: body.deadline,
         },
+        state.clock.now(),
     )
     .await?;
     Ok(HttpResponse::Created().json(campaign_out(&state, created).await?))
@@ -548,7 +551,7 @@ pub async fn run_campaign(
     let c = match_requests::campaign(&state.db, id.into_inner())
         .await?
         .ok_or_else(|| ApiError::not_found("campaign"))?;
-    if !jobs::start_campaign(&state.db, c.id).await? {
+    if !jobs::start_campaign(&state.db, c.id, state.clock.now()).await? {
         return Err(ApiError::Conflict(format!(
             "the campaign is {}; it runs once",
             c.status

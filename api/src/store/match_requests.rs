@@ -1,5 +1,5 @@
 use crate::pagination::Page;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{campaign, match_request, organisation};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
@@ -24,11 +24,13 @@ pub struct NewRequest {
     pub status: &'static str,
 }
 
+/// `now` is the service's clock: a request is workflow, dated like the
+/// placements its run proposes.
 pub async fn insert(
     db: &impl ConnectionTrait,
     new: NewRequest,
+    now: DateTime<Utc>,
 ) -> Result<match_request::Model, DbErr> {
-    let now = Utc::now();
     match_request::Entity::insert(match_request::ActiveModel {
         id: Set(Uuid::now_v7()),
         organisation_id: Set(new.organisation_id),
@@ -144,11 +146,12 @@ pub async fn set_status(
     from: &[&str],
     to: &str,
     error: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = match_request::Entity::update_many()
         .col_expr(match_request::Column::Status, Expr::value(to))
         .col_expr(match_request::Column::Error, Expr::value(error))
-        .col_expr(match_request::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(match_request::Column::UpdatedAt, Expr::value(now))
         .filter(match_request::Column::Id.eq(id))
         .filter(match_request::Column::Status.is_in(from.iter().copied()))
         .exec(db)
@@ -161,12 +164,13 @@ pub async fn record_results(
     id: Uuid,
     metrics: serde_json::Value,
     unmatched: serde_json::Value,
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     match_request::Entity::update_many()
         .col_expr(match_request::Column::Status, Expr::value("done"))
         .col_expr(match_request::Column::Metrics, Expr::value(metrics))
         .col_expr(match_request::Column::Unmatched, Expr::value(unmatched))
-        .col_expr(match_request::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(match_request::Column::UpdatedAt, Expr::value(now))
         .filter(match_request::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -177,14 +181,14 @@ pub struct NewCampaign {
     pub departement: String,
     pub kind: String,
     pub week: String,
-    pub deadline: chrono::DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
 }
 
 pub async fn insert_campaign(
     db: &impl ConnectionTrait,
     new: NewCampaign,
+    now: DateTime<Utc>,
 ) -> Result<campaign::Model, DbErr> {
-    let now = Utc::now();
     campaign::Entity::insert(campaign::ActiveModel {
         id: Set(Uuid::now_v7()),
         departement: Set(new.departement),
@@ -218,11 +222,14 @@ pub async fn campaigns(
     query.limit(page.limit + 1).all(db).await
 }
 
-/// Open campaigns whose deadline has passed.
-pub async fn due_campaigns(db: &impl ConnectionTrait) -> Result<Vec<campaign::Model>, DbErr> {
+/// Open campaigns whose deadline has passed at `now`, the service's clock.
+pub async fn due_campaigns(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Vec<campaign::Model>, DbErr> {
     campaign::Entity::find()
         .filter(campaign::Column::Status.eq("open"))
-        .filter(campaign::Column::Deadline.lte(Utc::now()))
+        .filter(campaign::Column::Deadline.lte(now))
         .all(db)
         .await
 }
@@ -232,10 +239,11 @@ pub async fn set_campaign_status(
     id: Uuid,
     from: &[&str],
     to: &str,
+    now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = campaign::Entity::update_many()
         .col_expr(campaign::Column::Status, Expr::value(to))
-        .col_expr(campaign::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(campaign::Column::UpdatedAt, Expr::value(now))
         .filter(campaign::Column::Id.eq(id))
         .filter(campaign::Column::Status.is_in(from.iter().copied()))
         .exec(db)
@@ -247,11 +255,12 @@ pub async fn record_campaign_metrics(
     db: &impl ConnectionTrait,
     id: Uuid,
     metrics: serde_json::Value,
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     campaign::Entity::update_many()
         .col_expr(campaign::Column::Status, Expr::value("done"))
         .col_expr(campaign::Column::Metrics, Expr::value(metrics))
-        .col_expr(campaign::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(campaign::Column::UpdatedAt, Expr::value(now))
         .filter(campaign::Column::Id.eq(id))
         .exec(db)
         .await?;

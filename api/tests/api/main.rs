@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod campaign_deadlines;
 mod demo;
 mod email;
 mod errors;

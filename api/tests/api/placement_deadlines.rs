@@ -24,7 +24,7 @@ fn ttl(settings: &mut Settings) {
     settings.jobs.placement_ttl_days = TTL_DAYS;
 }
 
-fn at(v: &Value, field: &str) -> DateTime<Utc> {
+pub fn at(v: &Value, field: &str) -> DateTime<Utc> {
     v[field]
         .as_str()
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
@@ -33,14 +33,14 @@ fn at(v: &Value, field: &str) -> DateTime<Utc> {
 }
 
 /// Holds the clock on a whole second, which every backend stores exactly.
-fn start(clock: &Clock) -> DateTime<Utc> {
+pub fn start(clock: &Clock) -> DateTime<Utc> {
     let now = clock.now().trunc_subsecs(0);
     clock.set(now);
     now
 }
 
 /// The worker's context on the server's database and clock.
-async fn worker(app: &TestApp, clock: &Clock) -> JobContext {
+pub async fn worker(app: &TestApp, clock: &Clock) -> JobContext {
     let mut settings = Settings::defaults().expect("defaults");
     ttl(&mut settings);
     JobContext {
