@@ -185,7 +185,16 @@ impl Tier<'_> {
                 }
             };
             let t_flow = t.elapsed();
-            duals::tighten(self.remaining, &arcs, &mut flow);
+            // The check below needs feasible prices that make pruned pairs pass as often as
+            // possible. The flow's own slot prices do that about as well as the tightest
+            // ones (fewer failing pairs, even, in tiers with seats to spare), except when
+            // most units must stay out: their checks then hinge on how low the full slots'
+            // prices can go, which only a full Dijkstra (`tighten`) finds.
+            if self.units.len() as u64 > 2 * self.seats() {
+                duals::tighten(self.remaining, &arcs, &mut flow);
+            } else {
+                duals::raise_units(&mut flow);
+            }
             times.solve += t.elapsed();
             let t_tight = t.elapsed() - t_flow;
 
@@ -201,7 +210,7 @@ impl Tier<'_> {
                     u.weeks.first,
                     u.tier,
                     self.units.len(),
-                    self.remaining.iter().map(|&r| r as u64).sum::<u64>(),
+                    self.seats(),
                     arcs.slot.len(),
                     flow.assign.iter().filter(|&&a| a != NONE).count(),
                     t_flow,
@@ -264,6 +273,11 @@ impl Tier<'_> {
             previous = Some((flow, widened));
             times.candidates += t.elapsed();
         }
+    }
+
+    /// Seats left to this tier.
+    fn seats(&self) -> u64 {
+        self.remaining.iter().map(|&r| u64::from(r)).sum()
     }
 
     fn slot(&self, local: u32) -> &crate::model::Slot {
