@@ -15,7 +15,8 @@ use matcher::{
 };
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ColumnTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -398,6 +399,8 @@ async fn commit(
     }
     // Seats: lock the offer-weeks taken (PostgreSQL; SQLite has one writer),
     // then check against what is held now, not what was read before solving.
+    // In key order, so that two runs taking some of the same offer-weeks
+    // never each hold one the other waits for.
     let mut taken: HashMap<usize, u32> = HashMap::new();
     for a in &outcome.assignments {
         *taken.entry(a.slot as usize).or_insert(0) += 1;
@@ -406,7 +409,9 @@ async fn commit(
     if !offer_ids.is_empty() {
         let mut rows = offer_week::Entity::find()
             .filter(offer_week::Column::OfferId.is_in(offer_ids.clone()))
-            .filter(offer_week::Column::Week.is_in(built.weeks.clone()));
+            .filter(offer_week::Column::Week.is_in(built.weeks.clone()))
+            .order_by_asc(offer_week::Column::OfferId)
+            .order_by_asc(offer_week::Column::Week);
         if db.get_database_backend() == DatabaseBackend::Postgres {
             rows = rows.lock(LockType::Update);
         }

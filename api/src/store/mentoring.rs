@@ -19,6 +19,12 @@ fn available(column: impl ColumnTrait, by: NaiveDate) -> Condition {
 /// Locks the structure's active mentors until the transaction ends
 /// (PostgreSQL; SQLite has one writer): a run then counts their places while
 /// no activation nor other run of the same mentors can change them.
+///
+/// By id: without an order the rows come in the scan's order, which is where
+/// they lie in the table (concurrent creations, rewritten rows and reused
+/// space put them out of id order), so two transactions could each hold a
+/// mentor the other waits for. Whoever locks several mentors takes them in
+/// this order.
 pub async fn lock_mentors(db: &impl ConnectionTrait, organisation_id: Uuid) -> Result<(), DbErr> {
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return Ok(());
@@ -28,6 +34,7 @@ pub async fn lock_mentors(db: &impl ConnectionTrait, organisation_id: Uuid) -> R
         .column(mentor::Column::Id)
         .filter(mentor::Column::OrganisationId.eq(organisation_id))
         .filter(mentor::Column::Status.eq("active"))
+        .order_by_asc(mentor::Column::Id)
         .lock(LockType::Update)
         .into_tuple::<Uuid>()
         .all(db)

@@ -565,7 +565,7 @@ async fn a_pupil_placed_while_a_request_waits_for_the_schools_lock_is_a_conflict
 }
 
 /// Waits until a session of the test's database waits for a row lock.
-async fn wait_for_a_lock_waiter(app: &TestApp) {
+pub async fn wait_for_a_lock_waiter(app: &TestApp) {
     let query = Statement::from_string(
         DatabaseBackend::Postgres,
         "SELECT count(*) AS waiting FROM pg_stat_activity \
@@ -578,7 +578,7 @@ async fn wait_for_a_lock_waiter(app: &TestApp) {
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    panic!("no request waited for the school's lock");
+    panic!("no session waited for a row lock");
 }
 
 db_test!(

@@ -4,8 +4,11 @@
 //! between structures and bad input.
 use crate::db_test;
 use crate::helpers::*;
+use crate::matching::wait_for_a_lock_waiter;
 use chrono::Datelike;
-use sea_orm::{EntityTrait, PaginatorTrait};
+use entity::mentor;
+use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, QuerySelect, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -595,3 +598,73 @@ db_test!(
         }
     }
 );
+
+/// A run locks the structure's mentors by id, so that it and any other
+/// transaction locking several of them never each hold one the other waits
+/// for (a deadlock on PostgreSQL). The first mentor's row is written again
+/// after the second's, as concurrent creations (ids drawn in one order, rows
+/// written in the other) leave them, so a scan meets the second first.
+/// While another transaction holds the first, the run waits for him holding
+/// no one: the second stays free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_match_run_locks_the_structures_mentors_in_id_order() {
+    let Some(backend) = Backend::postgres() else {
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin().await;
+    let c = app.coordinator(&admin).await;
+    let t = c.token.as_str();
+    new_mentee(&app, t, SAINT_DENIS, json!({})).await;
+    let first = new_mentor(&app, t, AUBERVILLIERS, json!({})).await;
+    let second = new_mentor(&app, t, BOBIGNY, json!({})).await;
+    let (first, second) = (
+        Uuid::parse_str(&first).unwrap(),
+        Uuid::parse_str(&second).unwrap(),
+    );
+    assert!(first < second, "ids are time-ordered");
+    let row = mentor::Entity::find_by_id(first)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the first mentor");
+    mentor::Entity::delete_by_id(first)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    mentor::Entity::insert(mentor::ActiveModel::from(row).reset_all())
+        .exec_without_returning(&app.db)
+        .await
+        .unwrap();
+
+    let holder = app.db.begin().await.unwrap();
+    mentor::Entity::find_by_id(first)
+        .lock(LockType::Update)
+        .one(&holder)
+        .await
+        .unwrap()
+        .expect("the first mentor");
+    let meanwhile = async {
+        wait_for_a_lock_waiter(&app).await;
+        let probe = app.db.begin().await.unwrap();
+        let second_free = mentor::Entity::find_by_id(second)
+            .lock_with_behavior(LockType::Update, LockBehavior::Nowait)
+            .one(&probe)
+            .await;
+        probe.rollback().await.unwrap();
+        holder.commit().await.unwrap();
+        second_free
+    };
+    let empty = json!({});
+    let (answer, second_free) = tokio::join!(
+        app.post("/v1/mentoring/match-runs", Some(t), &empty),
+        meanwhile
+    );
+    assert!(
+        matches!(second_free, Ok(Some(_))),
+        "the run waiting for the first mentor holds the second: {second_free:?}"
+    );
+    assert_eq!(answer.status.as_u16(), 201, "{}", answer.text);
+    assert_eq!(answer.body["pairing_ids"].as_array().map(Vec::len), Some(1));
+}
