@@ -2,7 +2,7 @@
 //! machine. Every change is a conditional update with a history row; an
 //! activation locks the mentor so that his places are never overbooked.
 use super::mentees::structure_of;
-use crate::domain::PairingStatus;
+use crate::domain::{MentorStatus, PairingStatus};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Caller, ValidatedJson};
 use crate::pagination::{PageQuery, Paginated};
@@ -13,6 +13,7 @@ use actix_web::{HttpResponse, web};
 use answer::{allowed, one, outs};
 use chrono::NaiveDate;
 use draft::edit_draft;
+use entity::mentor;
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use transition::{check_capacity, move_of};
@@ -48,6 +49,27 @@ pub struct PairingPatch {
     /// Why the status changes, kept in the history.
     #[validate(length(max = 2000))]
     note: Option<String>,
+}
+
+/// Why a mentor cannot be given a pairing, on `mentor_id`: another
+/// structure's mentor is unknown here, as if he did not exist; a paused or
+/// inactive one takes no new mentee, as match runs and suggestions only use
+/// active mentors.
+fn unpairable(mentor: Option<&mentor::Model>) -> Option<FieldError> {
+    match mentor {
+        None => Some(FieldError::new(
+            "mentor_id",
+            "no such mentor in your structure",
+        )),
+        Some(m) if m.status != MentorStatus::Active.as_str() => Some(FieldError::new(
+            "mentor_id",
+            format!(
+                "the mentor is {}; only an active mentor can be paired",
+                m.status
+            ),
+        )),
+        Some(_) => None,
+    }
 }
 
 fn already_open(status: &str) -> ApiError {
@@ -88,13 +110,8 @@ pub async fn create(
             "no such mentee in your structure",
         ));
     }
-    // Another structure's mentor is unknown here, as if it did not exist.
-    if mentors::find(&txn, org, body.mentor_id).await?.is_none() {
-        errors.push(FieldError::new(
-            "mentor_id",
-            "no such mentor in your structure",
-        ));
-    }
+    let mentor = mentors::find(&txn, org, body.mentor_id).await?;
+    errors.extend(unpairable(mentor.as_ref()));
     let (Some(mentee), Some(status), true) = (mentee, status, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };

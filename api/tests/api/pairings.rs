@@ -517,6 +517,74 @@ db_test!(
 );
 
 db_test!(
+    /// Match runs and suggestions pair active mentors only: a paused or
+    /// inactive one is refused by hand too, new or as a draft's new mentor,
+    /// with the reason on `mentor_id`; once active again he can be paired.
+    async fn a_mentor_who_is_not_active_cannot_be_paired(app: TestApp) {
+        let admin = app.admin().await;
+        let c = app.coordinator(&admin).await;
+        let t = c.token.as_str();
+        let active = new_mentor(&app, t, 2).await;
+        let mentee = new_mentee(&app, t).await;
+        let id = new_pairing(&app, t, &active).await;
+        let path = format!("/v1/pairings/{id}");
+        for status in ["paused", "inactive"] {
+            let mentor = new_mentor(&app, t, 2).await;
+            app.patch(
+                &format!("/v1/mentors/{mentor}"),
+                Some(t),
+                &json!({"status": status}),
+            )
+            .await
+            .expect(200);
+            let answer = app
+                .post(
+                    "/v1/pairings",
+                    Some(t),
+                    &json!({"mentee_id": mentee, "mentor_id": mentor}),
+                )
+                .await;
+            assert_eq!(answer.invalid_fields(), vec!["mentor_id"]);
+            assert!(
+                answer.text.contains(&format!("the mentor is {status}")),
+                "{}",
+                answer.text
+            );
+            let answer = app
+                .patch(&path, Some(t), &json!({"mentor_id": mentor}))
+                .await;
+            assert_eq!(answer.invalid_fields(), vec!["mentor_id"]);
+            assert!(
+                answer.text.contains(&format!("the mentor is {status}")),
+                "{}",
+                answer.text
+            );
+            let draft = app.get(&path, Some(t)).await.expect(200);
+            assert_eq!(draft["mentor"]["id"], json!(active), "{draft}");
+
+            app.patch(
+                &format!("/v1/mentors/{mentor}"),
+                Some(t),
+                &json!({"status": "active"}),
+            )
+            .await
+            .expect(200);
+            app.patch(&path, Some(t), &json!({"mentor_id": mentor}))
+                .await
+                .expect(200);
+            app.patch(&path, Some(t), &json!({"mentor_id": active}))
+                .await
+                .expect(200);
+        }
+        let paired = app
+            .get(&format!("/v1/pairings?mentee_id={mentee}"), Some(t))
+            .await
+            .expect(200);
+        assert_eq!(paired["items"], json!([]), "nothing written: {paired}");
+    }
+);
+
+db_test!(
     async fn a_mentor_never_accompanies_more_mentees_than_his_capacity(app: TestApp) {
         let admin = app.admin().await;
         let coordinator = app.coordinator(&admin).await;

@@ -33,12 +33,9 @@ pub(super) async fn edit_draft(
             errors.push(FieldError::new(field, "only with a change of status"));
         }
     }
-    if mentors::find(txn, org, mentor_id).await?.is_none() {
-        errors.push(FieldError::new(
-            "mentor_id",
-            "no such mentor in your structure",
-        ));
-    }
+    errors.extend(super::unpairable(
+        mentors::find(txn, org, mentor_id).await?.as_ref(),
+    ));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
