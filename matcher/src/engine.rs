@@ -262,7 +262,7 @@ impl Tier<'_> {
                 relisted,
             });
             // Widened units are lifted off the previous flow and enter again; the rest of
-            // it, and its tight prices, stay (`flow::resume`).
+            // it, and its prices, stay (`flow::resume`).
             if trace {
                 eprintln!(
                     "matcher: widened {} lists in {:?}",

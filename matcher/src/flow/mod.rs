@@ -76,7 +76,7 @@ pub(crate) fn solve(cap: &[u32], arcs: &Arcs) -> Flow {
 /// Continues from an optimal `flow` after new arcs were added out of `units`: each of them
 /// is lifted off its current place and enters again. `flow`'s potentials must be feasible
 /// for every residual arc of the network before the change (as [`crate::duals::tighten`]
-/// leaves them); the result is optimal on the new network.
+/// and [`crate::duals::raise_units`] leave them); the result is optimal on the new network.
 ///
 /// An unmatched unit carries no flow but its "stay out" one, so lifting it changes nothing
 /// else. A matched unit leaves a seat behind whose "free seat" arc may have a negative
