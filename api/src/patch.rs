@@ -60,6 +60,24 @@ impl<T> Patch<T> {
     }
 }
 
+impl Patch<String> {
+    /// A required commune code whose change drops a `location` pinned to the old
+    /// commune, so that the new commune's centroid applies unless the same patch
+    /// sets a location.
+    pub fn apply_commune<L>(
+        self,
+        commune: &mut String,
+        location: &mut Option<L>,
+        errors: &mut Vec<FieldError>,
+    ) {
+        let before = commune.clone();
+        self.apply_required("commune_insee", commune, errors);
+        if *commune != before {
+            *location = None;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

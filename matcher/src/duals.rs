@@ -186,12 +186,7 @@ mod random_tests {
                     f.assign
                 );
             }
-            let mut raised = Flow {
-                assign: f.assign.clone(),
-                pu: f.pu.clone(),
-                ps: f.ps.clone(),
-                assign_cost: f.assign_cost.clone(),
-            };
+            let mut raised = f.clone();
             raise_units(&mut raised);
             if let Some(bad) = first_negative_arc(&cap, &a, &raised) {
                 panic!("case {case} after raise_units: {bad}\ncap {cap:?}\narcs {a:?}");

@@ -205,10 +205,8 @@ pub async fn create(
         )),
         _ => {}
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let (Some(kind), Some(week), Some(week_end)) = (kind, week, week_end) else {
+    let (Some(kind), Some(week), Some(week_end), true) = (kind, week, week_end, errors.is_empty())
+    else {
         return Err(ApiError::Validation(errors));
     };
 

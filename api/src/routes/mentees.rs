@@ -180,11 +180,7 @@ impl MenteeIn {
                 *field = None;
             }
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(errors))
-        }
+        ApiError::check(errors)
     }
 
     fn raw(&self) -> RawMentee {
@@ -287,9 +283,7 @@ pub async fn list(
                 .ok()
         }),
     };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    ApiError::check(errors)?;
     let rows = mentees::list(&state.db, org, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(Paginated::from_rows(
         rows,

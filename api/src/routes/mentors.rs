@@ -173,13 +173,9 @@ impl MentorIn {
 
     fn apply(&mut self, patch: MentorPatch) -> Result<(), ApiError> {
         let mut errors = Vec::new();
-        let before = self.commune_insee.clone();
         patch
             .commune_insee
-            .apply_required("commune_insee", &mut self.commune_insee, &mut errors);
-        if self.commune_insee != before {
-            self.location = None;
-        }
+            .apply_commune(&mut self.commune_insee, &mut self.location, &mut errors);
         patch
             .display_name
             .apply_required("display_name", &mut self.display_name, &mut errors);
@@ -203,11 +199,7 @@ impl MentorIn {
         // centroid, no availability date.
         patch.location.apply(&mut self.location);
         patch.available_from.apply(&mut self.available_from);
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(errors))
-        }
+        ApiError::check(errors)
     }
 
     fn parse(&self, commune: Option<&CommuneRef>) -> Result<MentorData, Vec<FieldError>> {

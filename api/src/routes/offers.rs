@@ -77,9 +77,7 @@ pub async fn list(
                 .ok()
         }),
     };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    ApiError::check(errors)?;
     let rows = offers::list(&state.db, org, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(Paginated::from_rows(
         rows,

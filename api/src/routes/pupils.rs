@@ -153,11 +153,7 @@ impl PupilIn {
         patch.birth_date.apply(&mut self.birth_date);
         patch.home_commune_insee.apply(&mut self.home_commune_insee);
         patch.external_id.apply(&mut self.external_id);
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(errors))
-        }
+        ApiError::check(errors)
     }
 }
 
@@ -307,9 +303,7 @@ pub async fn list(
                 .ok()
         }),
     };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    ApiError::check(errors)?;
     let rows = pupils::list(&state.db, org, &filter, &page).await?;
     Ok(HttpResponse::Ok().json(Paginated::from_rows(
         rows,

@@ -66,12 +66,14 @@ impl Tier<'_> {
                     .iter()
                     .map(|&(_, k)| {
                         let (k, point) = (k as usize, self.unit(k as usize).point);
-                        let list = match previous {
-                            Some((p, cut)) if point.distance_km(p) <= cut => {
-                                let reach = cut + point.distance_km(p);
-                                self.within(k, width[k], reach, index, remote)
+                        let near = previous
+                            .map(|(p, cut)| (point.distance_km(p), cut))
+                            .filter(|&(delta, cut)| delta <= cut);
+                        let list = match near {
+                            Some((delta, cut)) => {
+                                self.within(k, width[k], cut + delta, index, remote)
                             }
-                            _ => self.candidates(k, width[k], index, remote),
+                            None => self.candidates(k, width[k], index, remote),
                         };
                         previous = list.1.map(|cut| (point, cut));
                         (k as u32, list)

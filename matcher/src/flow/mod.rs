@@ -43,6 +43,7 @@ impl Arcs {
 }
 
 /// The optimal flow and its dual prices.
+#[derive(Clone)]
 pub(crate) struct Flow {
     /// Slot of each unit, or [`NONE`].
     pub assign: Vec<u32>,

@@ -196,13 +196,9 @@ impl OfferIn {
 
     pub(super) fn apply(&mut self, patch: OfferPatch) -> Result<(), ApiError> {
         let mut errors = Vec::new();
-        let before = self.commune_insee.clone();
         patch
             .commune_insee
-            .apply_required("commune_insee", &mut self.commune_insee, &mut errors);
-        if self.commune_insee != before {
-            self.location = None;
-        }
+            .apply_commune(&mut self.commune_insee, &mut self.location, &mut errors);
         patch
             .title
             .apply_required("title", &mut self.title, &mut errors);
@@ -233,10 +229,6 @@ impl OfferIn {
         patch.location.apply(&mut self.location);
         patch.tracks.apply(&mut self.tracks);
         patch.group_size.apply(&mut self.group_size);
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(errors))
-        }
+        ApiError::check(errors)
     }
 }

@@ -69,9 +69,7 @@ pub async fn search(
             .map_err(|e| errors.push(FieldError::new("sector", e.to_string())))
             .ok()
     });
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    ApiError::check(errors)?;
     let page = PageQuery {
         limit: p.limit,
         cursor: p.cursor,

@@ -36,9 +36,7 @@ pub(super) async fn edit_draft(
     errors.extend(super::unpairable(
         mentors::find(txn, org, mentor_id).await?.as_ref(),
     ));
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    ApiError::check(errors)?;
     if from == PairingStatus::Draft {
         // A draft holds a place as a match run counts them.
         pairings::check_free_place(txn, mentor_id, Some(current.id)).await?;
