@@ -161,7 +161,7 @@ impl Tier<'_> {
 
 /// Position of `p` on a Z-order curve over latitude and longitude (2^20 steps each, about
 /// 20 m): points close on the curve are close on the ground, most of the time.
-fn curve_key(p: GeoPoint) -> u64 {
+pub(super) fn curve_key(p: GeoPoint) -> u64 {
     let scale =
         |x: f64, span: f64| (((x + span) / (2.0 * span)).clamp(0.0, 1.0) * 1048575.0) as u64;
     let spread = |mut v: u64| {
