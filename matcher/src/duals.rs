@@ -33,7 +33,7 @@ pub(crate) fn first_negative_arc(cap: &[u32], arcs: &Arcs, flow: &Flow) -> Optio
         }
         for a in arcs.of(i) {
             let j = arcs.slot[a] as usize;
-            let rc = arcs.cost[a] + flow.pu[i] - flow.ps[j];
+            let rc = i64::from(arcs.cost[a]) + flow.pu[i] - flow.ps[j];
             if flow.assign[i] == j as u32 {
                 if rc > 0 {
                     return Some(format!("assigned arc {i}->{j} rc {rc}"));
@@ -67,7 +67,7 @@ pub(crate) fn tighten(cap: &[u32], arcs: &Arcs, flow: &mut Flow) {
     for i in 0..nu {
         for a in arcs.of(i) {
             let j = arcs.slot[a] as usize;
-            from[fill[j] as usize] = (i as u32, arcs.cost[a]);
+            from[fill[j] as usize] = (i as u32, i64::from(arcs.cost[a]));
             fill[j] += 1;
         }
     }
@@ -174,7 +174,7 @@ mod random_tests {
                     if !used[j] {
                         used[j] = true;
                         a.slot.push(j as u32);
-                        a.cost.push(rnd(20) as i64 - 5);
+                        a.cost.push(rnd(20) as i32 - 5);
                     }
                 }
                 a.start.push(a.slot.len() as u32);
@@ -202,7 +202,7 @@ mod random_tests {
         let mut cost = 0;
         for (i, &j) in f.assign.iter().enumerate() {
             if j != NONE {
-                cost += a.cost[a.of(i).find(|&k| a.slot[k] == j).expect("assigned arc")];
+                cost += i64::from(a.cost[a.of(i).find(|&k| a.slot[k] == j).expect("assigned arc")]);
             }
         }
         (f.assign.iter().filter(|&&j| j != NONE).count(), cost)
@@ -245,7 +245,7 @@ mod random_tests {
                 for (row, &k) in full.iter().zip(shown) {
                     for &(j, c) in &row[..k.min(row.len())] {
                         a.slot.push(j);
-                        a.cost.push(c);
+                        a.cost.push(c as i32);
                     }
                     a.start.push(a.slot.len() as u32);
                 }

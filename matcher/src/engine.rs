@@ -186,7 +186,7 @@ impl Tier<'_> {
                     // this one is fastest, and deterministic.
                     let mut order: Vec<usize> = (0..lists.len()).collect();
                     order.sort_by_key(|&f| {
-                        let cheapest = arcs.of(f).map(|a| arcs.cost[a]).min();
+                        let cheapest = arcs.of(f).map(|a| i64::from(arcs.cost[a])).min();
                         (cheapest.unwrap_or(i64::MAX).div_euclid(ENTRY_STEP_M), f)
                     });
                     let empty = Flow::empty(lists.len(), caps.len());

@@ -54,7 +54,7 @@ impl Layout {
         for &k in &self.unit_at {
             for &(l, c) in &lists[k as usize].0 {
                 arcs.slot.push(self.slot_pos[l as usize]);
-                arcs.cost.push(c);
+                arcs.cost.push(i32::try_from(c).expect("a pair costs less than 2^31 m"));
             }
             arcs.start.push(arcs.slot.len() as u32);
         }

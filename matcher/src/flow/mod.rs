@@ -33,7 +33,8 @@ const TERM: u32 = 1 << 31;
 pub(crate) struct Arcs {
     pub start: Vec<u32>,
     pub slot: Vec<u32>,
-    pub cost: Vec<i64>,
+    /// Metres: a pair's cost is at most half the earth's circumference.
+    pub cost: Vec<i32>,
 }
 
 impl Arcs {
@@ -241,7 +242,7 @@ impl State {
         // distances are non-negative and the potential update keeps every arc feasible.
         self.node[s].pot = arcs
             .of(s)
-            .map(|a| self.node[nu + arcs.slot[a] as usize].pot - arcs.cost[a])
+            .map(|a| self.node[nu + arcs.slot[a] as usize].pot - i64::from(arcs.cost[a]))
             .max()
             .unwrap_or(0);
         self.relax(s, 0);
@@ -266,7 +267,7 @@ impl State {
                 let base = d + pot;
                 for a in arcs.of(v) {
                     let j = arcs.slot[a];
-                    let c = arcs.cost[a];
+                    let c = i64::from(arcs.cost[a]);
                     let nd = base + c - self.node[nu + j as usize].pot;
                     // A label at or past the best exit would never be settled.
                     if nd >= best.0 || own == j {
@@ -355,7 +356,7 @@ mod tests {
         for r in rows {
             for &(s, c) in *r {
                 a.slot.push(s);
-                a.cost.push(c);
+                a.cost.push(c as i32);
             }
             a.start.push(a.slot.len() as u32);
         }
@@ -389,7 +390,7 @@ mod tests {
         crate::duals::tighten(&cap, &a, &mut f);
         for u in 0..4 {
             for k in a.of(u) {
-                let (j, c) = (a.slot[k] as usize, a.cost[k]);
+                let (j, c) = (a.slot[k] as usize, i64::from(a.cost[k]));
                 let rc = c + f.pu[u] - f.ps[j];
                 if f.assign[u] == j as u32 {
                     assert_eq!(rc, 0);

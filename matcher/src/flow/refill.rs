@@ -8,7 +8,7 @@ use super::{Arcs, BIG, NONE, PENDING, State};
 #[derive(Default)]
 pub(super) struct Incoming {
     pub(super) start: Vec<u32>,
-    pub(super) from: Vec<(u32, i64)>,
+    pub(super) from: Vec<(u32, i32)>,
 }
 
 impl Incoming {
@@ -21,7 +21,7 @@ impl Incoming {
             start[j + 1] += start[j];
         }
         let mut fill = start.clone();
-        let mut from = vec![(0u32, 0i64); arcs.slot.len()];
+        let mut from = vec![(0u32, 0i32); arcs.slot.len()];
         for i in 0..arcs.start.len() - 1 {
             for a in arcs.of(i) {
                 let j = arcs.slot[a] as usize;
@@ -97,6 +97,7 @@ impl State {
                     if n.done == PENDING || n.assign == m as u32 {
                         continue;
                     }
+                    let c = i64::from(c);
                     let nd = base + c + n.pot;
                     if nd < best.0 && self.relax(u as usize, nd) {
                         self.next_unit[u as usize] = (m as u32, c);
