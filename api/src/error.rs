@@ -177,7 +177,6 @@ impl From<PlaceError> for ApiError {
     fn from(err: PlaceError) -> Self {
         match err {
             PlaceError::Full { .. } => ApiError::Conflict(err.to_string()),
-            PlaceError::NoMentor => ApiError::not_found("mentor"),
             PlaceError::Db(db) => db.into(),
         }
     }

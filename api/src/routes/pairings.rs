@@ -7,8 +7,8 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::{Caller, ValidatedJson};
 use crate::pagination::{PageQuery, Paginated};
 use crate::startup::AppState;
+use crate::store::mentees;
 use crate::store::pairings::{self, NewPairing, PairingFilter};
-use crate::store::{mentees, mentors};
 use actix_web::{HttpResponse, web};
 use answer::{allowed, one, outs};
 use chrono::NaiveDate;
@@ -110,9 +110,13 @@ pub async fn create(
             "no such mentee in your structure",
         ));
     }
-    let mentor = mentors::find(&txn, org, body.mentor_id).await?;
+    // Read under the mentor's lock, as his places are: a pause committed
+    // meanwhile is seen here, one committed later waits for this pairing.
+    let mentor = pairings::lock_mentor(&txn, org, body.mentor_id).await?;
     errors.extend(unpairable(mentor.as_ref()));
-    let (Some(mentee), Some(status), true) = (mentee, status, errors.is_empty()) else {
+    let (Some(mentee), Some(mentor), Some(status), true) =
+        (mentee, mentor, status, errors.is_empty())
+    else {
         return Err(ApiError::Validation(errors));
     };
     if let Some(open) = pairings::open_of_mentee(&txn, mentee.id).await? {
@@ -120,7 +124,7 @@ pub async fn create(
     }
     // A draft or a proposal holds one of the mentor's places, as in a match
     // run or a draft's change of mentor.
-    pairings::check_free_place(&txn, body.mentor_id, None).await?;
+    pairings::check_free_place(&txn, &mentor, None).await?;
     let created = pairings::insert(
         &txn,
         NewPairing {

@@ -161,14 +161,19 @@ pub async fn history(
         .await
 }
 
-/// Locks the mentor's row until the transaction ends (PostgreSQL; SQLite
-/// has one writer), so that two activations of the same mentor count his
-/// places one after the other.
+/// The structure's mentor, his row locked until the transaction ends
+/// (PostgreSQL; SQLite has one writer). What is read here stays true until
+/// the caller's pairing is written: two activations of the same mentor
+/// count his places one after the other, and a pause of the mentor waits
+/// for the pairing (or the pairing reads the pause). Another structure's
+/// mentor is `None`, as if he did not exist.
 pub async fn lock_mentor(
     db: &impl ConnectionTrait,
+    organisation_id: Uuid,
     mentor_id: Uuid,
 ) -> Result<Option<mentor::Model>, DbErr> {
-    let mut query = mentor::Entity::find_by_id(mentor_id);
+    let mut query = mentor::Entity::find_by_id(mentor_id)
+        .filter(mentor::Column::OrganisationId.eq(organisation_id));
     if db.get_database_backend() == DatabaseBackend::Postgres {
         query = query.lock(LockType::Update);
     }
@@ -198,8 +203,6 @@ pub enum PlaceError {
          pairings (draft, proposed, active or paused)"
     )]
     Full { capacity: u64, taken: u64 },
-    #[error("mentor not found")]
-    NoMentor,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -207,18 +210,15 @@ pub enum PlaceError {
 /// Checks that the mentor has a free place as a match run counts them:
 /// capacity minus his open pairings (draft, proposed, active, paused),
 /// `except` left out (the draft that changes mentor, which may keep its
-/// own). Counted under the mentor's lock, held until the transaction
-/// ends, so that two callers cannot both take his last place.
+/// own). `mentor` comes from [`lock_mentor`] in the same transaction, so
+/// that two callers cannot both take his last place.
 pub async fn check_free_place(
     db: &impl ConnectionTrait,
-    mentor_id: Uuid,
+    mentor: &mentor::Model,
     except: Option<Uuid>,
 ) -> Result<(), PlaceError> {
-    let mentor = lock_mentor(db, mentor_id)
-        .await?
-        .ok_or(PlaceError::NoMentor)?;
     let mut open = pairing::Entity::find()
-        .filter(pairing::Column::MentorId.eq(mentor_id))
+        .filter(pairing::Column::MentorId.eq(mentor.id))
         .filter(pairing::Column::OpenMenteeId.is_not_null());
     if let Some(except) = except {
         open = open.filter(pairing::Column::Id.ne(except));

@@ -11,6 +11,7 @@ mod errors;
 mod matching;
 mod meetings;
 mod mentees;
+mod mentor_status;
 mod mentoring_match;
 mod mentoring_stats;
 mod mentors;

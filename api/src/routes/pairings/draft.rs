@@ -2,7 +2,7 @@
 use super::PairingPatch;
 use crate::domain::PairingStatus;
 use crate::error::{ApiError, FieldError};
-use crate::store::{mentors, pairings};
+use crate::store::pairings;
 use chrono::{DateTime, Utc};
 use entity::pairing;
 use sea_orm::DatabaseTransaction;
@@ -33,13 +33,13 @@ pub(super) async fn edit_draft(
             errors.push(FieldError::new(field, "only with a change of status"));
         }
     }
-    errors.extend(super::unpairable(
-        mentors::find(txn, org, mentor_id).await?.as_ref(),
-    ));
+    // Read under the mentor's lock, as his places are (see `create`).
+    let mentor = pairings::lock_mentor(txn, org, mentor_id).await?;
+    errors.extend(super::unpairable(mentor.as_ref()));
     ApiError::check(errors)?;
-    if from == PairingStatus::Draft {
+    if let (PairingStatus::Draft, Some(mentor)) = (from, &mentor) {
         // A draft holds a place as a match run counts them.
-        pairings::check_free_place(txn, mentor_id, Some(current.id)).await?;
+        pairings::check_free_place(txn, mentor, Some(current.id)).await?;
     }
     if from != PairingStatus::Draft
         || !pairings::set_mentor(txn, current.id, mentor_id, now).await?

@@ -96,7 +96,7 @@ pub(super) async fn check_capacity(
             "the mentor's profile was deleted; pair the mentee again".into(),
         ));
     };
-    let mentor = pairings::lock_mentor(txn, mentor_id)
+    let mentor = pairings::lock_mentor(txn, current.organisation_id, mentor_id)
         .await?
         .ok_or_else(|| ApiError::Conflict("the mentor's profile was deleted".into()))?;
     let taken = pairings::places_taken(txn, mentor_id, current.id).await?;
