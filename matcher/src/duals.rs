@@ -4,7 +4,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::flow::{Arcs, BIG, Flow, NONE};
+use crate::flow::{Arcs, BIG, Flow, Incoming, NONE};
 
 /// First residual arc with a negative reduced cost, if any (a broken invariant).
 #[cfg(test)]
@@ -55,22 +55,7 @@ pub(crate) fn tighten(cap: &[u32], arcs: &Arcs, flow: &mut Flow) {
     let nu = flow.assign.len();
     let ns = cap.len();
     // Incoming residual arcs of each slot: units with an unassigned arc to it.
-    let mut start = vec![0u32; ns + 1];
-    for &j in &arcs.slot {
-        start[j as usize + 1] += 1;
-    }
-    for j in 0..ns {
-        start[j + 1] += start[j];
-    }
-    let mut fill = start.clone();
-    let mut from = vec![(0u32, 0i64); arcs.slot.len()];
-    for i in 0..nu {
-        for a in arcs.of(i) {
-            let j = arcs.slot[a] as usize;
-            from[fill[j] as usize] = (i as u32, i64::from(arcs.cost[a]));
-            fill[j] += 1;
-        }
-    }
+    let incoming = Incoming::of(arcs, ns);
     let mut load = vec![0u32; ns];
     for &j in &flow.assign {
         if j != NONE {
@@ -110,8 +95,8 @@ pub(crate) fn tighten(cap: &[u32], arcs: &Arcs, flow: &mut Flow) {
             }
         } else {
             let j = v - nu;
-            for &(i, c) in &from[start[j] as usize..start[j + 1] as usize] {
-                let i = i as usize;
+            for &(i, c) in incoming.to(j) {
+                let (i, c) = (i as usize, i64::from(c));
                 if flow.assign[i] == j as u32 {
                     continue;
                 }

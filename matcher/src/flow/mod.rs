@@ -17,7 +17,7 @@ use std::collections::BinaryHeap;
 
 mod refill;
 
-use refill::Incoming;
+pub(crate) use refill::Incoming;
 
 /// Cost of leaving a unit unmatched: larger than any total-cost difference (2^40 m covers
 /// a million units at 1,000 km each).

@@ -6,13 +6,14 @@ use super::{Arcs, BIG, NONE, PENDING, State};
 
 /// Incoming candidate arcs of each slot: (unit, cost), compressed rows.
 #[derive(Default)]
-pub(super) struct Incoming {
-    pub(super) start: Vec<u32>,
-    pub(super) from: Vec<(u32, i32)>,
+pub(crate) struct Incoming {
+    start: Vec<u32>,
+    from: Vec<(u32, i32)>,
 }
 
 impl Incoming {
-    pub(super) fn of(arcs: &Arcs, ns: usize) -> Self {
+    /// The arcs of `arcs` grouped by the slot they enter, among `ns` slots.
+    pub(crate) fn of(arcs: &Arcs, ns: usize) -> Self {
         let mut start = vec![0u32; ns + 1];
         for &j in &arcs.slot {
             start[j as usize + 1] += 1;
@@ -31,6 +32,15 @@ impl Incoming {
         }
         Incoming { start, from }
     }
+
+    /// The arcs into slot `j`: (unit, cost).
+    pub(crate) fn to(&self, j: usize) -> &[(u32, i32)] {
+        &self.from[self.start[j] as usize..self.start[j + 1] as usize]
+    }
+
+    fn is_empty(&self) -> bool {
+        self.start.is_empty()
+    }
 }
 
 impl State {
@@ -40,7 +50,7 @@ impl State {
     /// itself: the seat becomes free), and ends with a unit moving into `j`.
     pub(super) fn refill(&mut self, j: usize, arcs: &Arcs) {
         let nu = self.nu;
-        if self.rev.start.is_empty() {
+        if self.rev.is_empty() {
             self.rev = Incoming::of(arcs, self.node.len() - nu);
         }
         self.epoch += 1;
@@ -91,6 +101,7 @@ impl State {
                     }
                 }
                 let base = d - pot;
+                // By index: the loop relaxes (borrows `self` mutably) as it goes.
                 for k in self.rev.start[m] as usize..self.rev.start[m + 1] as usize {
                     let (u, c) = self.rev.from[k];
                     let n = &self.node[u as usize];
