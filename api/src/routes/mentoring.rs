@@ -9,7 +9,7 @@
 //! nor concurrent run changes them; a mentee paired meanwhile hits the
 //! one-open-pairing index and the run answers 409, writing nothing.
 use super::mentees::structure_of;
-use crate::domain::PairingStatus;
+use crate::domain::{MentorStatus, PairingStatus};
 use crate::error::ApiError;
 use crate::extract::{Caller, ValidatedJson};
 use crate::jobs::match_run::metrics_json;
@@ -20,12 +20,12 @@ use crate::store::mentoring as store;
 use crate::store::pairings::{self, Move, NewPairing};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{mentee, mentoring_run};
+use entity::{mentee, mentor, mentoring_run, pairing};
 use matcher::{MatchConfig, Problem};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -339,9 +339,38 @@ pub struct PublishOut {
     run: MatchRunOut,
 }
 
+/// The drafts whose mentor is no longer `active`, as `pairing (mentor is
+/// status)`, read under the mentors' locks (in id order, as a run takes
+/// them) so that no pause slips in before the drafts are proposed.
+async fn drafts_without_active_mentor(
+    txn: &impl ConnectionTrait,
+    org: Uuid,
+    drafts: &[pairing::Model],
+) -> Result<Vec<String>, ApiError> {
+    let ids: Vec<Uuid> = drafts.iter().filter_map(|p| p.mentor_id).collect();
+    let mentors: HashMap<Uuid, mentor::Model> = store::lock_mentors_among(txn, org, &ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    Ok(drafts
+        .iter()
+        .filter_map(|p| {
+            let m = mentors.get(&p.mentor_id?)?;
+            (m.status != MentorStatus::Active.as_str())
+                .then(|| format!("{} (mentor {} is {})", p.id, m.id, m.status))
+        })
+        .collect())
+}
+
 /// Every draft of the run still a draft becomes `proposed`, each through
 /// the pairing state machine (history row, and whatever the move triggers);
 /// drafts the coordinator discarded or moved by hand stay as they are.
+///
+/// All or nothing: when a draft's mentor was paused or made inactive since
+/// the run, nothing is proposed (409 naming those drafts), so that the
+/// coordinator gives them another mentor or declines them and publishes
+/// again, rather than half a run going out with some mentees left aside.
 pub async fn publish_run(
     state: web::Data<AppState>,
     caller: Caller,
@@ -354,12 +383,24 @@ pub async fn publish_run(
         .ok_or_else(|| ApiError::not_found("match run"))?;
     let ids = store::run_pairing_ids(&run);
     let now = state.clock.now();
-    let mut published = Vec::new();
-    for p in store::pairings_among(&txn, org, &ids).await? {
+    let drafts: Vec<pairing::Model> = store::pairings_among(&txn, org, &ids)
+        .await?
+        .into_iter()
         // A draft whose mentor's profile was deleted has no one to propose to.
-        if p.status != PairingStatus::Draft.as_str() || p.mentor_id.is_none() {
-            continue;
-        }
+        .filter(|p| p.status == PairingStatus::Draft.as_str() && p.mentor_id.is_some())
+        .collect();
+    let stale = drafts_without_active_mentor(&txn, org, &drafts).await?;
+    if !stale.is_empty() {
+        return Err(ApiError::Conflict(format!(
+            "nothing was published: the mentor of {} draft(s) is no longer active: {}; \
+             give each another mentor (PATCH /v1/pairings/{{id}} with mentor_id) or \
+             decline it, then publish again",
+            stale.len(),
+            stale.join(", ")
+        )));
+    }
+    let mut published = Vec::new();
+    for p in drafts {
         let change = Move {
             note: Some(format!("published with match run {}", run.id)),
             ..Move::default()

@@ -16,7 +16,7 @@ use draft::edit_draft;
 use entity::mentor;
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
-use transition::{check_capacity, move_of};
+use transition::{check_mentor, move_of};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -233,8 +233,8 @@ pub async fn patch(
     }
     let now = state.clock.now();
     let change = move_of(&body, &current, to, now.date_naive())?;
-    if to == PairingStatus::Active {
-        check_capacity(&txn, &current).await?;
+    if matches!(to, PairingStatus::Proposed | PairingStatus::Active) {
+        check_mentor(&txn, &current, to).await?;
     }
     if !pairings::transition(&txn, id, from, to, change, Some(caller.id), now).await? {
         return Err(ApiError::Conflict(

@@ -42,6 +42,34 @@ pub async fn lock_mentors(db: &impl ConnectionTrait, organisation_id: Uuid) -> R
     Ok(())
 }
 
+/// The structure's mentors among `ids`, by id, each locked until the
+/// transaction ends (PostgreSQL; SQLite has one writer), in id order as
+/// [`lock_mentors`] takes them: their status stays what is read here until
+/// the caller commits.
+pub async fn lock_mentors_among(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<mentor::Model>, DbErr> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
+    let mut rows = Vec::with_capacity(ids.len());
+    // Bounded IN lists, chunks in id order: the whole stays in id order.
+    for chunk in ids.chunks(500) {
+        let mut query = mentor::Entity::find()
+            .filter(mentor::Column::OrganisationId.eq(organisation_id))
+            .filter(mentor::Column::Id.is_in(chunk.iter().copied()))
+            .order_by_asc(mentor::Column::Id);
+        if postgres {
+            query = query.lock(LockType::Update);
+        }
+        rows.extend(query.all(db).await?);
+    }
+    Ok(rows)
+}
+
 /// The structure's active mentors available by `by`, with their open
 /// pairings counted, by id (full ones included: callers filter).
 pub async fn mentor_places(

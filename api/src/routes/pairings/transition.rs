@@ -1,5 +1,5 @@
-//! A change of status: the fields it takes and, for an activation, the
-//! mentor's free place.
+//! A change of status: the fields it takes and, for a proposal or an
+//! activation, the mentor: still active, and a free place to start.
 use super::PairingPatch;
 use crate::domain::{EndReason, PairingStatus};
 use crate::error::{ApiError, FieldError};
@@ -86,12 +86,20 @@ pub(super) fn move_of(
     }
 }
 
-/// The mentor's places, counted under his lock.
-pub(super) async fn check_capacity(
+/// The pairing's mentor before it is proposed or becomes active (again),
+/// read under his lock: he must still be `active` (a mentor paused or
+/// inactive since the draft is refused as for a new pairing, 422 on
+/// `mentor_id`), and an activation needs one of his places.
+pub(super) async fn check_mentor(
     txn: &sea_orm::DatabaseTransaction,
     current: &pairing::Model,
+    to: PairingStatus,
 ) -> Result<(), ApiError> {
     let Some(mentor_id) = current.mentor_id else {
+        if to == PairingStatus::Proposed {
+            // Proposed to no one, as before: a run's publication skips it.
+            return Ok(());
+        }
         return Err(ApiError::Conflict(
             "the mentor's profile was deleted; pair the mentee again".into(),
         ));
@@ -99,6 +107,10 @@ pub(super) async fn check_capacity(
     let mentor = pairings::lock_mentor(txn, current.organisation_id, mentor_id)
         .await?
         .ok_or_else(|| ApiError::Conflict("the mentor's profile was deleted".into()))?;
+    ApiError::check(super::unpairable(Some(&mentor)).into_iter().collect())?;
+    if to != PairingStatus::Active {
+        return Ok(());
+    }
     let taken = pairings::places_taken(txn, mentor_id, current.id).await?;
     let capacity = u64::try_from(mentor.capacity).unwrap_or(0);
     if taken >= capacity {
