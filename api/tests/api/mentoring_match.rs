@@ -223,6 +223,57 @@ db_test!(
 );
 
 db_test!(
+    /// A remote pair counts 0 km in the run's distance figures (nobody
+    /// travels), while the pairing keeps its real distance: a remote pair
+    /// 660 km apart and an in-person one 2.6 km apart report a largest
+    /// distance of 2.6 km and a mean of half that.
+    async fn a_remote_pair_counts_no_distance_in_the_run_metrics(app: TestApp) {
+        let admin = app.admin().await;
+        let c = app.coordinator(&admin).await;
+        let t = c.token.as_str();
+        new_mentor(&app, t, MARSEILLE, json!({"remote_ok": true})).await;
+        new_mentor(&app, t, AUBERVILLIERS, json!({})).await;
+        let remote = new_mentee(&app, t, SAINT_DENIS, json!({"remote_ok": true})).await;
+        new_mentee(&app, t, SAINT_DENIS, json!({})).await;
+
+        let result = match_run(&app, t).await;
+        let mut near_km = None;
+        for id in ids(&result["pairing_ids"]) {
+            let pairing = app
+                .get(&format!("/v1/pairings/{id}"), Some(t))
+                .await
+                .expect(200);
+            let km = pairing["distance_km"].as_f64().expect("distance_km");
+            if pairing["mentee"]["id"] == json!(remote) {
+                assert_eq!(pairing["remote"], true, "{pairing}");
+                assert!(km > 600.0, "the pairing keeps its real distance: {pairing}");
+            } else {
+                assert_eq!(pairing["remote"], false, "{pairing}");
+                near_km = Some(km);
+            }
+        }
+        let near_km = near_km.expect("an in-person pair");
+        assert!((2.0..3.0).contains(&near_km), "{near_km}");
+        let metrics = &result["metrics"];
+        assert_eq!(metrics["matched"], 2, "{metrics}");
+        let close = |field: &Value, expected: f64| {
+            let got = field.as_f64().expect("a number");
+            assert!(
+                (got - expected).abs() < 1e-3,
+                "{got} != {expected}: {metrics}"
+            );
+        };
+        close(&metrics["distance_km"]["max"], near_km);
+        close(&metrics["distance_km"]["p90"], near_km);
+        close(&metrics["distance_km"]["mean"], near_km / 2.0);
+        close(
+            &tier(metrics, "standard")["distance_mean_km"],
+            near_km / 2.0,
+        );
+    }
+);
+
+db_test!(
     async fn the_rep_plus_mentee_gets_the_last_place_before_a_nearer_standard_one(app: TestApp) {
         let admin = app.admin().await;
         let c = app.coordinator(&admin).await;
