@@ -61,21 +61,27 @@ impl Tier<'_> {
         let built: Vec<Vec<(u32, Candidates)>> = order
             .par_chunks(CHAIN)
             .map(|chain| {
-                let mut previous: Option<(GeoPoint, f64)> = None;
+                // The previous unit's point and where its list was cut (`None`: it holds
+                // every eligible slot in radius, a sparse area).
+                let mut previous: Option<(GeoPoint, Option<f64>)> = None;
                 chain
                     .iter()
                     .map(|&(_, k)| {
                         let (k, point) = (k as usize, self.unit(k as usize).point);
-                        let near = previous
-                            .map(|(p, cut)| (point.distance_km(p), cut))
-                            .filter(|&(delta, cut)| delta <= cut);
-                        let list = match near {
-                            Some((delta, cut)) => {
+                        let list = match previous {
+                            Some((p, Some(cut))) if point.distance_km(p) <= cut => {
+                                let delta = point.distance_km(p);
                                 self.within(k, width[k], cut + delta, index, remote)
                             }
-                            None => self.candidates(k, width[k], index, remote),
+                            // After a sparse area, one query over the whole radius: cheaper
+                            // than a walk that visits every slot in it anyway.
+                            Some((_, None)) => {
+                                let radius = self.config.radius_km(self.unit(k));
+                                self.within(k, width[k], radius, index, remote)
+                            }
+                            _ => self.candidates(k, width[k], index, remote),
                         };
-                        previous = list.1.map(|cut| (point, cut));
+                        previous = Some((point, list.1));
                         (k as u32, list)
                     })
                     .collect()
