@@ -17,7 +17,7 @@ use crate::prepare::{Group, MatchError, split};
 mod candidates;
 mod layout;
 
-use layout::Layout;
+use layout::{Curve, Layout};
 
 /// Runs the exact engine (BRIEF §4.3) on `problem`.
 ///
@@ -85,6 +85,9 @@ fn solve_group(
         .map(|&s| problem.slots[s as usize].seats)
         .collect();
     let mut placed = vec![None; group.units.len()];
+    let slot_curve = Curve::new(group.slots.len(), |l| {
+        problem.slots[group.slots[l] as usize].point
+    });
     let mut times = PhaseTimes::default();
     let mut stats = SolveStats::default();
     let mut lo = 0;
@@ -101,6 +104,7 @@ fn solve_group(
             config,
             units: &group.units[lo..hi],
             remaining: &remaining,
+            slot_curve: &slot_curve,
         };
         let flow = tier.solve(&mut times, &mut stats);
         for (k, &slot) in flow.assign.iter().enumerate() {
@@ -127,9 +131,11 @@ struct Tier<'a> {
     config: &'a MatchConfig,
     units: &'a [u32],
     remaining: &'a [u32],
+    /// The group's slots in curve order (the flow's numbering).
+    slot_curve: &'a Curve,
 }
 
-impl Tier<'_> {
+impl<'a> Tier<'a> {
     fn solve(&self, times: &mut PhaseTimes, stats: &mut SolveStats) -> Flow {
         let t = Instant::now();
         let open = |l: usize| self.remaining[l] > 0;
@@ -150,7 +156,8 @@ impl Tier<'_> {
                 (base as f64 * r.clamp(1.0, 4.0)).round() as usize
             })
             .collect();
-        let mut lists = self.initial_lists(&width, &index, &remote);
+        let layout = Layout::new(self);
+        let mut lists = self.initial_lists(&width, &index, &remote, &layout);
         times.candidates += t.elapsed();
         // MATCHER_TRACE=1 prints one line per solve round (a profiling aid, see README).
         let trace = std::env::var_os("MATCHER_TRACE").is_some();
@@ -162,7 +169,6 @@ impl Tier<'_> {
                 t.elapsed()
             );
         }
-        let layout = Layout::new(self);
         let caps = layout.caps(self.remaining);
         let mut previous: Option<(Flow, Vec<usize>)> = None;
         let mut proven: Option<Proven> = None;

@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::{Candidates, Tier};
+use super::{Candidates, Layout, Tier};
 use crate::eligibility::eligibility_at;
 use crate::geo_point::GeoPoint;
 use crate::index::SpatialIndex;
@@ -53,11 +53,9 @@ impl Tier<'_> {
         width: &[usize],
         index: &SpatialIndex<u32>,
         remote: &[u32],
+        layout: &Layout<'_>,
     ) -> Vec<Candidates> {
-        let mut order: Vec<(u64, u32)> = (0..self.units.len())
-            .map(|k| (curve_key(self.unit(k).point), k as u32))
-            .collect();
-        order.sort_unstable();
+        let order: Vec<u32> = layout.units().map(|k| k as u32).collect();
         let built: Vec<Vec<(u32, Candidates)>> = order
             .par_chunks(CHAIN)
             .map(|chain| {
@@ -66,7 +64,7 @@ impl Tier<'_> {
                 let mut previous: Option<(GeoPoint, Option<f64>)> = None;
                 chain
                     .iter()
-                    .map(|&(_, k)| {
+                    .map(|&k| {
                         let (k, point) = (k as usize, self.unit(k as usize).point);
                         let list = match previous {
                             Some((p, Some(cut))) if point.distance_km(p) <= cut => {

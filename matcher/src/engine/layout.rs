@@ -3,43 +3,59 @@
 use super::candidates::curve_key;
 use super::{Candidates, Tier};
 use crate::flow::{Arcs, Flow, NONE};
+use crate::geo_point::GeoPoint;
+
+/// Positions `0..n` in Z-order of their points: the order and each position's rank in it.
+pub(super) struct Curve {
+    at: Vec<u32>,
+    pos: Vec<u32>,
+}
+
+impl Curve {
+    /// `0..n` sorted by the curve key of `point(i)`, then by `i`.
+    pub(super) fn new(n: usize, point: impl Fn(usize) -> GeoPoint) -> Self {
+        let mut keyed: Vec<(u64, u32)> = (0..n).map(|i| (curve_key(point(i)), i as u32)).collect();
+        keyed.sort_unstable();
+        Self::from_order(keyed.into_iter().map(|(_, i)| i).collect())
+    }
+
+    fn from_order(at: Vec<u32>) -> Self {
+        let mut pos = vec![0; at.len()];
+        for (p, &i) in at.iter().enumerate() {
+            pos[i as usize] = p as u32;
+        }
+        Curve { at, pos }
+    }
+}
 
 /// Units and slots renumbered in Z-order for the flow, so that the nodes one search
 /// settles — close on the ground — are close in memory too. The engine keeps its own
 /// numbering (tier order for units, group order for slots) and converts at the flow's
 /// door: any numbering gives an optimal flow, this one gives it with fewer cache misses
 /// (units come in seeded order, slots in id order: both scattered across the country).
-pub(super) struct Layout {
-    /// Engine index of each flow unit, and the flow index of each engine unit.
-    unit_at: Vec<u32>,
-    unit_pos: Vec<u32>,
-    /// Same for slots.
-    slot_at: Vec<u32>,
-    slot_pos: Vec<u32>,
+pub(super) struct Layout<'a> {
+    /// Engine index of each flow unit (`at`), and the flow index of each engine unit.
+    units: Curve,
+    /// Same for slots: one order for every tier of the group.
+    slots: &'a Curve,
 }
 
-impl Layout {
-    pub(super) fn new(tier: &Tier<'_>) -> Self {
-        let (unit_at, unit_pos) = by_curve(tier.units.len(), |k| curve_key(tier.unit(k).point));
-        let (slot_at, slot_pos) = by_curve(tier.group.slots.len(), |l| {
-            curve_key(tier.slot(l as u32).point)
-        });
+impl<'a> Layout<'a> {
+    pub(super) fn new(tier: &Tier<'a>) -> Self {
         Layout {
-            unit_at,
-            unit_pos,
-            slot_at,
-            slot_pos,
+            units: Curve::new(tier.units.len(), |k| tier.unit(k).point),
+            slots: tier.slot_curve,
         }
     }
 
     /// The flow index of engine unit `k`.
     pub(super) fn unit(&self, k: usize) -> usize {
-        self.unit_pos[k] as usize
+        self.units.pos[k] as usize
     }
 
     /// Engine units in flow order.
     pub(super) fn units(&self) -> impl Iterator<Item = usize> + '_ {
-        self.unit_at.iter().map(|&k| k as usize)
+        self.units.at.iter().map(|&k| k as usize)
     }
 
     /// The candidate lists as the flow's arcs, rows and slots in flow numbering.
@@ -51,10 +67,11 @@ impl Layout {
             cost: Vec::with_capacity(total),
         };
         arcs.start.push(0);
-        for &k in &self.unit_at {
+        for &k in &self.units.at {
             for &(l, c) in &lists[k as usize].0 {
-                arcs.slot.push(self.slot_pos[l as usize]);
-                arcs.cost.push(i32::try_from(c).expect("a pair costs less than 2^31 m"));
+                arcs.slot.push(self.slots.pos[l as usize]);
+                arcs.cost
+                    .push(i32::try_from(c).expect("a pair costs less than 2^31 m"));
             }
             arcs.start.push(arcs.slot.len() as u32);
         }
@@ -63,7 +80,8 @@ impl Layout {
 
     /// Slot capacities in flow numbering.
     pub(super) fn caps(&self, remaining: &[u32]) -> Vec<u32> {
-        self.slot_at
+        self.slots
+            .at
             .iter()
             .map(|&l| remaining[l as usize])
             .collect()
@@ -73,14 +91,16 @@ impl Layout {
     pub(super) fn to_flow(&self, flow: &Flow) -> Flow {
         Flow {
             assign: self
-                .unit_at
+                .units
+                .at
                 .iter()
-                .map(|&k| map_slot(&self.slot_pos, flow.assign[k as usize]))
+                .map(|&k| map_slot(&self.slots.pos, flow.assign[k as usize]))
                 .collect(),
-            pu: self.unit_at.iter().map(|&k| flow.pu[k as usize]).collect(),
-            ps: self.slot_at.iter().map(|&l| flow.ps[l as usize]).collect(),
+            pu: self.units.at.iter().map(|&k| flow.pu[k as usize]).collect(),
+            ps: self.slots.at.iter().map(|&l| flow.ps[l as usize]).collect(),
             assign_cost: self
-                .unit_at
+                .units
+                .at
                 .iter()
                 .map(|&k| flow.assign_cost[k as usize])
                 .collect(),
@@ -91,14 +111,26 @@ impl Layout {
     pub(super) fn to_engine(&self, flow: &Flow) -> Flow {
         Flow {
             assign: self
-                .unit_pos
+                .units
+                .pos
                 .iter()
-                .map(|&f| map_slot(&self.slot_at, flow.assign[f as usize]))
+                .map(|&f| map_slot(&self.slots.at, flow.assign[f as usize]))
                 .collect(),
-            pu: self.unit_pos.iter().map(|&f| flow.pu[f as usize]).collect(),
-            ps: self.slot_pos.iter().map(|&g| flow.ps[g as usize]).collect(),
+            pu: self
+                .units
+                .pos
+                .iter()
+                .map(|&f| flow.pu[f as usize])
+                .collect(),
+            ps: self
+                .slots
+                .pos
+                .iter()
+                .map(|&g| flow.ps[g as usize])
+                .collect(),
             assign_cost: self
-                .unit_pos
+                .units
+                .pos
                 .iter()
                 .map(|&f| flow.assign_cost[f as usize])
                 .collect(),
@@ -114,33 +146,36 @@ fn map_slot(to: &[u32], slot: u32) -> u32 {
     }
 }
 
-/// `0..n` sorted by `key` (then index), and each index's position in that order.
-fn by_curve(n: usize, key: impl Fn(usize) -> u64) -> (Vec<u32>, Vec<u32>) {
-    let mut at: Vec<u32> = (0..n as u32).collect();
-    at.sort_by_cached_key(|&i| (key(i as usize), i));
-    let mut pos = vec![0; n];
-    for (p, &i) in at.iter().enumerate() {
-        pos[i as usize] = p as u32;
-    }
-    (at, pos)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn numbering_round_trips() {
-        let (at, pos) = by_curve(5, |i| [40, 10, 30, 10, 0][i]);
-        assert_eq!(at, vec![4, 1, 3, 2, 0]);
-        for (p, &i) in at.iter().enumerate() {
-            assert_eq!(pos[i as usize] as usize, p);
+    fn curve_orders_points_then_positions() {
+        let p = [
+            GeoPoint::new(48.85, 2.35),
+            GeoPoint::new(43.30, 5.37),
+            GeoPoint::new(48.85, 2.35),
+            GeoPoint::new(50.63, 3.06),
+        ];
+        let curve = Curve::new(p.len(), |i| p[i]);
+        // Equal points keep their positions' order; the order is a permutation.
+        let first = curve.pos[0];
+        assert_eq!(curve.pos[2], first + 1);
+        let mut seen = curve.at.clone();
+        seen.sort_unstable();
+        assert_eq!(seen, vec![0, 1, 2, 3]);
+        for (q, &i) in curve.at.iter().enumerate() {
+            assert_eq!(curve.pos[i as usize] as usize, q);
         }
+    }
+
+    #[test]
+    fn numbering_round_trips() {
+        let slots = Curve::from_order(vec![1, 2, 0]);
         let layout = Layout {
-            unit_at: at.clone(),
-            unit_pos: pos.clone(),
-            slot_at: vec![1, 2, 0],
-            slot_pos: vec![2, 0, 1],
+            units: Curve::from_order(vec![4, 1, 3, 2, 0]),
+            slots: &slots,
         };
         let flow = Flow {
             assign: vec![0, NONE, 2, 1, 0],
