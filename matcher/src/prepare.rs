@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use rayon::prelude::*;
+
 use crate::index::SpatialIndex;
 use crate::model::{Kind, Problem};
 
@@ -122,12 +124,21 @@ pub(crate) fn split(problem: &Problem, seed: u64) -> Result<Vec<Group>, MatchErr
         }
     }
     let mut out: Vec<Group> = groups.into_values().collect();
-    for g in &mut out {
-        g.units.sort_by_key(|&i| {
-            let u = &problem.units[i as usize];
-            (u.tier.rank(), seeded_key(seed, u.id), u.id)
-        });
-        g.slots.sort_by_key(|&j| problem.slots[j as usize].id);
-    }
+    out.par_iter_mut().for_each(|g| {
+        // Keys computed once per unit, not at every comparison; ids are unique (checked
+        // above), so an unstable sort gives the one order.
+        let mut keyed: Vec<(u8, u64, u64, u32)> = g
+            .units
+            .iter()
+            .map(|&i| {
+                let u = &problem.units[i as usize];
+                (u.tier.rank(), seeded_key(seed, u.id), u.id, i)
+            })
+            .collect();
+        keyed.sort_unstable();
+        g.units = keyed.into_iter().map(|k| k.3).collect();
+        g.slots
+            .sort_unstable_by_key(|&j| problem.slots[j as usize].id);
+    });
     Ok(out)
 }
