@@ -9,9 +9,11 @@ use crate::patch::Patch;
 use crate::reference::CommuneRef;
 use crate::startup::AppState;
 use crate::store::mentors::{self, MentorData};
+use crate::store::pairings;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::mentor;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -286,9 +288,13 @@ impl MentorIn {
     }
 }
 
-async fn mentor_data(state: &AppState, body: &MentorIn) -> Result<MentorData, ApiError> {
+async fn mentor_data(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    body: &MentorIn,
+) -> Result<MentorData, ApiError> {
     let commune = match InseeCode::parse(&body.commune_insee) {
-        Ok(code) => state.communes.get(&state.db, code.as_str()).await?,
+        Ok(code) => state.communes.get(db, code.as_str()).await?,
         Err(_) => None,
     };
     body.parse(commune.as_ref()).map_err(ApiError::Validation)
@@ -304,7 +310,7 @@ pub async fn create(
     ValidatedJson(body): ValidatedJson<MentorIn>,
 ) -> Result<HttpResponse, ApiError> {
     let org = owner(&caller)?;
-    let data = mentor_data(&state, &body).await?;
+    let data = mentor_data(&state, &state.db, &body).await?;
     let created = mentors::insert(&state.db, org, &data, state.clock.now()).await?;
     Ok(HttpResponse::Created().json(MentorOut::from(created)))
 }
@@ -362,7 +368,11 @@ pub async fn patch(
     ValidatedJson(patch): ValidatedJson<MentorPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let org = owner(&caller)?;
-    let existing = mentors::find(&state.db, org, id.into_inner())
+    // Read and written under the row's lock: two PATCHes of different
+    // fields each keep the other's (PostgreSQL; SQLite has one writer).
+    // Lookups go through `txn` too: on SQLite it holds the only connection.
+    let txn = state.db.begin().await?;
+    let existing = pairings::lock_mentor(&txn, org, id.into_inner())
         .await?
         .ok_or_else(|| ApiError::not_found("mentor"))?;
     let mut merged = MentorIn::from_out(MentorOut::from(existing.clone()));
@@ -370,8 +380,9 @@ pub async fn patch(
     merged
         .validate()
         .map_err(|e| ApiError::Validation(flatten(&e)))?;
-    let data = mentor_data(&state, &merged).await?;
-    let updated = mentors::update(&state.db, existing, &data, state.clock.now()).await?;
+    let data = mentor_data(&state, &txn, &merged).await?;
+    let updated = mentors::update(&txn, existing, &data, state.clock.now()).await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(MentorOut::from(updated)))
 }
 

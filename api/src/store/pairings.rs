@@ -165,8 +165,10 @@ pub async fn history(
 /// (PostgreSQL; SQLite has one writer). What is read here stays true until
 /// the caller's pairing is written: two activations of the same mentor
 /// count his places one after the other, and a pause of the mentor waits
-/// for the pairing (or the pairing reads the pause). Another structure's
-/// mentor is `None`, as if he did not exist.
+/// for the pairing (or the pairing reads the pause); a PATCH of the profile
+/// reads and writes it under this lock, so two PATCHes never undo each
+/// other's fields. Another structure's mentor is `None`, as if he did not
+/// exist.
 pub async fn lock_mentor(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod campaign_deadlines;
+mod concurrent_patches;
 mod demo;
 mod email;
 mod errors;
