@@ -11,7 +11,7 @@ use crate::store::schools::{self, SchoolContext};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::pupil;
-use sea_orm::TransactionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
@@ -161,6 +161,7 @@ impl PupilIn {
 /// declared QPV flag.
 async fn pupil_data(
     state: &AppState,
+    db: &impl ConnectionTrait,
     school: &SchoolContext,
     body: &PupilIn,
 ) -> Result<PupilData, ApiError> {
@@ -192,7 +193,7 @@ async fn pupil_data(
     let mut home = (None, None);
     if let Some(raw) = &body.home_commune_insee {
         match InseeCode::parse(raw) {
-            Ok(code) => match state.communes.get(&state.db, code.as_str()).await? {
+            Ok(code) => match state.communes.get(db, code.as_str()).await? {
                 Some(c) => home = (Some(code), Some(c.frr)),
                 None => errors.push(FieldError::new(
                     "home_commune_insee",
@@ -260,7 +261,7 @@ pub async fn create(
     ValidatedJson(body): ValidatedJson<PupilIn>,
 ) -> Result<HttpResponse, ApiError> {
     let school = school_of(&state, &caller).await?;
-    let data = pupil_data(&state, &school, &body).await?;
+    let data = pupil_data(&state, &state.db, &school, &body).await?;
     let created = pupils::insert(&state.db, school.organisation_id, &data)
         .await
         .map_err(duplicate)?;
@@ -332,7 +333,9 @@ pub async fn patch(
     ValidatedJson(patch): ValidatedJson<PupilPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let school = school_of(&state, &caller).await?;
-    let existing = pupils::find(&state.db, school.organisation_id, id.into_inner())
+    // Under the row's lock, lookups included (see `mentors::patch`).
+    let txn = state.db.begin().await?;
+    let existing = pupils::lock(&txn, school.organisation_id, id.into_inner())
         .await?
         .ok_or_else(|| ApiError::not_found("pupil"))?;
     let mut merged = PupilIn::from_out(PupilOut::from(existing.clone()));
@@ -340,10 +343,11 @@ pub async fn patch(
     merged
         .validate()
         .map_err(|e| ApiError::Validation(flatten(&e)))?;
-    let data = pupil_data(&state, &school, &merged).await?;
-    let updated = pupils::update(&state.db, existing, &data)
+    let data = pupil_data(&state, &txn, &school, &merged).await?;
+    let updated = pupils::update(&txn, existing, &data)
         .await
         .map_err(duplicate)?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(PupilOut::from(updated)))
 }
 

@@ -4,10 +4,10 @@ use crate::domain::{InseeCode, PlacementStatus, Priority, PupilStatus, Sector, T
 use crate::pagination::Page;
 use chrono::{NaiveDate, Utc};
 use entity::{placement, pupil};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -166,6 +166,24 @@ pub async fn update(
     model.priority = Set(data.priority.as_str().to_owned());
     model.updated_at = Set(Utc::now());
     pupil::Entity::update(model).exec(db).await
+}
+
+/// As [`find`], the row locked until the transaction ends (PostgreSQL;
+/// SQLite has one writer): a PATCH reads and writes it under this lock, so
+/// two PATCHes never undo each other's fields, and one that waited for an
+/// erasure finds nothing to write back.
+pub async fn lock(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    id: Uuid,
+) -> Result<Option<pupil::Model>, DbErr> {
+    let mut query = pupil::Entity::find_by_id(id)
+        .filter(pupil::Column::OrganisationId.eq(organisation_id))
+        .filter(pupil::Column::ErasedAt.is_null());
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        query = query.lock(LockType::Update);
+    }
+    query.one(db).await
 }
 
 /// A pupil of the school, unless erased.

@@ -74,3 +74,86 @@ async fn two_patches_of_a_mentor_keep_each_others_fields() {
     assert_eq!(after["display_name"], json!("Renamed meanwhile"), "{after}");
     assert_eq!(after["max_distance_km"], json!(77), "lost update: {after}");
 }
+
+/// A pupil's accessibility need set by one PATCH and the class by another:
+/// both stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_patches_of_a_pupil_keep_each_others_fields() {
+    use entity::pupil;
+    let app = postgres_app!();
+    let admin = app.admin().await;
+    // Collège Beaumarchais, Paris 11e.
+    let school = app.school(&admin, "0750362L").await;
+    let t = school.token.as_str();
+    let body = json!({
+        "first_name": "Inès",
+        "last_name": "Lambert",
+        "birth_date": "2012-05-31",
+        "class_name": "3A",
+    });
+    let created = app.post("/v1/pupils", Some(t), &body).await.expect(201);
+    let id = id_of(&created);
+    let holder = app.db.begin().await.unwrap();
+    pupil::Entity::update_many()
+        .col_expr(pupil::Column::NeedsAccessibility, Expr::value(true))
+        .filter(pupil::Column::Id.eq(id))
+        .exec(&holder)
+        .await
+        .unwrap();
+    let path = format!("/v1/pupils/{id}");
+    let body = json!({"class_name": "3B"});
+    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+        .await
+        .expect(200);
+    let after = app.get(&path, Some(t)).await.expect(200);
+    assert_eq!(after["class_name"], json!("3B"), "{after}");
+    assert_eq!(
+        after["needs_accessibility"],
+        json!(true),
+        "lost update: {after}"
+    );
+}
+
+/// A pupil erased while a PATCH waits for the row: the PATCH finds no pupil
+/// (404) and writes no name back into the erased row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_patch_waiting_for_an_erasure_writes_nothing_back() {
+    use entity::pupil;
+    let app = postgres_app!();
+    let admin = app.admin().await;
+    let school = app.school(&admin, "0750362L").await;
+    let t = school.token.as_str();
+    let body = json!({
+        "first_name": "Inès",
+        "last_name": "Effacée",
+        "birth_date": "2012-05-31",
+        "class_name": "3A",
+    });
+    let created = app.post("/v1/pupils", Some(t), &body).await.expect(201);
+    let id = id_of(&created);
+    // What the erasure does to the row itself.
+    let holder = app.db.begin().await.unwrap();
+    pupil::Entity::update_many()
+        .col_expr(
+            pupil::Column::FirstName,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(pupil::Column::LastName, Expr::value(Option::<String>::None))
+        .col_expr(pupil::Column::ErasedAt, Expr::value(chrono::Utc::now()))
+        .filter(pupil::Column::Id.eq(id))
+        .exec(&holder)
+        .await
+        .unwrap();
+    let path = format!("/v1/pupils/{id}");
+    let body = json!({"class_name": "3B"});
+    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+        .await
+        .expect(404);
+    let row = pupil::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the row stays");
+    assert_eq!((row.first_name, row.last_name), (None, None));
+    assert_eq!(row.class_name, "3A");
+}
