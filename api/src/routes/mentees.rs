@@ -12,7 +12,7 @@ use crate::store::pairings;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::mentee;
-use sea_orm::TransactionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
@@ -201,11 +201,13 @@ impl MenteeIn {
     }
 }
 
-async fn mentee_data(state: &AppState, body: &MenteeIn) -> Result<MenteeData, ApiError> {
+async fn mentee_data(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    body: &MenteeIn,
+) -> Result<MenteeData, ApiError> {
     let raw = body.raw();
-    let refs = Lookup::new(&state.communes)
-        .references(&state.db, &raw)
-        .await?;
+    let refs = Lookup::new(&state.communes).references(db, &raw).await?;
     raw.check(&refs).map_err(ApiError::Validation)
 }
 
@@ -229,7 +231,7 @@ pub async fn create(
     ValidatedJson(body): ValidatedJson<MenteeIn>,
 ) -> Result<HttpResponse, ApiError> {
     let org = structure_of(&caller)?;
-    let data = mentee_data(&state, &body).await?;
+    let data = mentee_data(&state, &state.db, &body).await?;
     let created = mentees::insert(&state.db, org, &data, state.clock.now())
         .await
         .map_err(duplicate)?;
@@ -312,7 +314,9 @@ pub async fn patch(
     ValidatedJson(patch): ValidatedJson<MenteePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let org = structure_of(&caller)?;
-    let existing = mentees::find(&state.db, org, id.into_inner())
+    // Under the row's lock, lookups included (see `mentors::patch`).
+    let txn = state.db.begin().await?;
+    let existing = mentees::lock(&txn, org, id.into_inner())
         .await?
         .ok_or_else(|| ApiError::not_found("mentee"))?;
     let mut merged = MenteeIn::from_out(MenteeOut::from(existing.clone()));
@@ -320,10 +324,11 @@ pub async fn patch(
     merged
         .validate()
         .map_err(|e| ApiError::Validation(flatten(&e)))?;
-    let data = mentee_data(&state, &merged).await?;
-    let updated = mentees::update(&state.db, existing, &data, state.clock.now())
+    let data = mentee_data(&state, &txn, &merged).await?;
+    let updated = mentees::update(&txn, existing, &data, state.clock.now())
         .await
         .map_err(duplicate)?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(MenteeOut::from(updated)))
 }
 

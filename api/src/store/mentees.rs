@@ -10,10 +10,10 @@ use crate::pagination::Page;
 use crate::reference::{CommuneCache, CommuneRef};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{college, mentee};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -360,6 +360,24 @@ pub async fn update(
     let mut model: mentee::ActiveModel = existing.into();
     columns(data, &mut model, now);
     mentee::Entity::update(model).exec(db).await
+}
+
+/// As [`find`], the row locked until the transaction ends (PostgreSQL;
+/// SQLite has one writer): a PATCH reads and writes it under this lock, so
+/// two PATCHes never undo each other's fields, and one that waited for an
+/// erasure finds nothing to write back.
+pub async fn lock(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    id: Uuid,
+) -> Result<Option<mentee::Model>, DbErr> {
+    let mut query = mentee::Entity::find_by_id(id)
+        .filter(mentee::Column::OrganisationId.eq(organisation_id))
+        .filter(mentee::Column::ErasedAt.is_null());
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        query = query.lock(LockType::Update);
+    }
+    query.one(db).await
 }
 
 /// A mentee of the structure, unless erased.

@@ -157,3 +157,75 @@ async fn a_patch_waiting_for_an_erasure_writes_nothing_back() {
     assert_eq!((row.first_name, row.last_name), (None, None));
     assert_eq!(row.class_name, "3A");
 }
+
+/// A mentee's remote choice set by one PATCH and the availability date by
+/// another: both stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_patches_of_a_mentee_keep_each_others_fields() {
+    use entity::mentee;
+    let app = postgres_app!();
+    let admin = app.admin().await;
+    let c = app.coordinator(&admin).await;
+    let t = c.token.as_str();
+    let body = crate::mentees::mentee("Sam", "Concurrent");
+    let created = app.post("/v1/mentees", Some(t), &body).await.expect(201);
+    assert_eq!(created["remote_ok"], json!(false), "{created}");
+    let id = id_of(&created);
+    let holder = app.db.begin().await.unwrap();
+    mentee::Entity::update_many()
+        .col_expr(mentee::Column::RemoteOk, Expr::value(true))
+        .filter(mentee::Column::Id.eq(id))
+        .exec(&holder)
+        .await
+        .unwrap();
+    let path = format!("/v1/mentees/{id}");
+    let body = json!({"available_from": "2027-02-01"});
+    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+        .await
+        .expect(200);
+    let after = app.get(&path, Some(t)).await.expect(200);
+    assert_eq!(after["available_from"], json!("2027-02-01"), "{after}");
+    assert_eq!(after["remote_ok"], json!(true), "lost update: {after}");
+}
+
+/// A mentee erased while a PATCH waits for the row: 404, and no name is
+/// written back into the erased row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_mentee_patch_waiting_for_an_erasure_writes_nothing_back() {
+    use entity::mentee;
+    let app = postgres_app!();
+    let admin = app.admin().await;
+    let c = app.coordinator(&admin).await;
+    let t = c.token.as_str();
+    let body = crate::mentees::mentee("Sam", "Effacé");
+    let created = app.post("/v1/mentees", Some(t), &body).await.expect(201);
+    let id = id_of(&created);
+    // What the erasure does to the row itself.
+    let holder = app.db.begin().await.unwrap();
+    mentee::Entity::update_many()
+        .col_expr(
+            mentee::Column::FirstName,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            mentee::Column::LastName,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(mentee::Column::ErasedAt, Expr::value(chrono::Utc::now()))
+        .filter(mentee::Column::Id.eq(id))
+        .exec(&holder)
+        .await
+        .unwrap();
+    let path = format!("/v1/mentees/{id}");
+    let body = json!({"available_from": "2027-02-01"});
+    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+        .await
+        .expect(404);
+    let row = mentee::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the row stays");
+    assert_eq!((row.first_name, row.last_name), (None, None));
+    assert_eq!(row.available_from, None);
+}
