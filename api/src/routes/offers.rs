@@ -9,6 +9,7 @@ use crate::store::offers::{self, OfferData, OfferFilter};
 use actix_web::{HttpResponse, web};
 use dto::{OfferIn, OfferOut, OfferPatch};
 use parse::offer_data;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 use validator::Validate;
@@ -31,7 +32,7 @@ pub async fn create(
     ValidatedJson(body): ValidatedJson<OfferIn>,
 ) -> Result<HttpResponse, ApiError> {
     let org = company(&caller)?;
-    let data = offer_data(&state, &body).await?;
+    let data = offer_data(&state, &state.db, &body).await?;
     let record = offers::insert(&state.db, org, None, &data).await?;
     state.search.upsert(&record);
     Ok(HttpResponse::Created().json(OfferOut::from(record)))
@@ -106,7 +107,11 @@ pub async fn patch(
     ValidatedJson(patch): ValidatedJson<OfferPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let org = company(&caller)?;
-    let record = offers::find(&state.db, org, id.into_inner())
+    // Read and written under the row's lock: two PATCHes of different
+    // fields each keep the other's, and an archive is not undone (lookups
+    // go through `txn` too, see `mentors::patch`).
+    let txn = state.db.begin().await?;
+    let record = offers::lock(&txn, org, id.into_inner())
         .await?
         .ok_or_else(|| ApiError::not_found("offer"))?;
     if record.offer.status == OfferStatus::Archived.as_str() {
@@ -120,9 +125,10 @@ pub async fn patch(
     merged
         .validate()
         .map_err(|e| ApiError::Validation(flatten(&e)))?;
-    let data = offer_data(&state, &merged).await?;
-    seats_still_cover_placements(&state, existing.id, &data).await?;
-    let updated = offers::update(&state.db, existing, &data).await?;
+    let data = offer_data(&state, &txn, &merged).await?;
+    seats_still_cover_placements(&txn, existing.id, &data).await?;
+    let updated = offers::update(&txn, existing, &data).await?;
+    txn.commit().await?;
     state.search.upsert(&updated);
     Ok(HttpResponse::Ok().json(OfferOut::from(updated)))
 }
@@ -130,11 +136,11 @@ pub async fn patch(
 /// A company may change its weeks and seats, but never below the seats its
 /// proposed, accepted or confirmed placements hold.
 async fn seats_still_cover_placements(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     offer_id: Uuid,
     data: &OfferData,
 ) -> Result<(), ApiError> {
-    for (week, n) in offers::held_seats(&state.db, offer_id).await? {
+    for (week, n) in offers::held_seats(db, offer_id).await? {
         if data.seats(&week) < n {
             return Err(ApiError::Conflict(format!(
                 "{n} seat(s) of {week} are held by placements; decline them before lowering the seats"

@@ -2,10 +2,11 @@ use crate::domain::{Email, InseeCode, IsoWeek, Location, OfferKind, OfferStatus,
 use crate::pagination::Page;
 use chrono::Utc;
 use entity::{offer, offer_week};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, LockType, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -131,9 +132,10 @@ pub async fn insert(
     Ok(OfferRecord { offer, weeks })
 }
 
-/// Replaces an existing offer's content and weeks.
+/// Replaces an existing offer's content and weeks, in the caller's
+/// transaction.
 pub async fn update(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     existing: offer::Model,
     data: &OfferData,
 ) -> Result<OfferRecord, DbErr> {
@@ -141,14 +143,12 @@ pub async fn update(
     let mut model: offer::ActiveModel = existing.into();
     columns(data, &mut model);
     let weeks = week_rows(id, data);
-    let txn = db.begin().await?;
-    let offer = offer::Entity::update(model).exec(&txn).await?;
+    let offer = offer::Entity::update(model).exec(txn).await?;
     offer_week::Entity::delete_many()
         .filter(offer_week::Column::OfferId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    insert_weeks(&txn, &weeks).await?;
-    txn.commit().await?;
+    insert_weeks(txn, &weeks).await?;
     Ok(OfferRecord { offer, weeks })
 }
 
@@ -170,6 +170,31 @@ pub async fn find(
         .all(db)
         .await?;
     Ok(Some(OfferRecord { offer, weeks }))
+}
+
+/// As [`find`], the offer's row locked until the transaction ends
+/// (PostgreSQL; SQLite has one writer): a PATCH reads and writes it under
+/// this lock, so two PATCHes never undo each other's fields nor a PATCH an
+/// archive. `FOR NO KEY UPDATE`, the lock the write itself takes: a match
+/// run inserting placements of this offer takes `KEY SHARE` on it while
+/// holding the offer-weeks the PATCH rewrites, so `FOR UPDATE` could
+/// deadlock with it.
+pub async fn lock(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    id: Uuid,
+) -> Result<Option<OfferRecord>, DbErr> {
+    let mut query = offer::Entity::find_by_id(id)
+        .select_only()
+        .column(offer::Column::Id)
+        .filter(offer::Column::OrganisationId.eq(organisation_id));
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        query = query.lock(LockType::NoKeyUpdate);
+    }
+    match query.into_tuple::<Uuid>().one(db).await? {
+        Some(_) => find(db, organisation_id, id).await,
+        None => Ok(None),
+    }
 }
 
 pub async fn find_by_remote_id(

@@ -229,3 +229,76 @@ async fn a_mentee_patch_waiting_for_an_erasure_writes_nothing_back() {
     assert_eq!((row.first_name, row.last_name), (None, None));
     assert_eq!(row.available_from, None);
 }
+
+/// An offer's title changed by one PATCH and its description by another:
+/// both stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_patches_of_an_offer_keep_each_others_fields() {
+    use entity::offer;
+    let app = postgres_app!();
+    let admin = app.admin().await;
+    let company = app.company(&admin).await;
+    let t = company.token.as_str();
+    let created = app
+        .post("/v1/offers", Some(t), &offer_body())
+        .await
+        .expect(201);
+    let id = id_of(&created);
+    let holder = app.db.begin().await.unwrap();
+    offer::Entity::update_many()
+        .col_expr(
+            offer::Column::Title,
+            Expr::value("Titre changé entre-temps"),
+        )
+        .filter(offer::Column::Id.eq(id))
+        .exec(&holder)
+        .await
+        .unwrap();
+    let path = format!("/v1/offers/{id}");
+    let body = json!({"description": "Décrite entre-temps."});
+    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+        .await
+        .expect(200);
+    let after = app.get(&path, Some(t)).await.expect(200);
+    assert_eq!(
+        after["description"],
+        json!("Décrite entre-temps."),
+        "{after}"
+    );
+    assert_eq!(
+        after["title"],
+        json!("Titre changé entre-temps"),
+        "lost update: {after}"
+    );
+}
+
+/// An offer archived while a PATCH waits for it stays archived: the PATCH
+/// reads it archived and is refused, as after the archive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_offer_archived_while_a_patch_waits_stays_archived() {
+    use entity::offer;
+    let app = postgres_app!();
+    let admin = app.admin().await;
+    let company = app.company(&admin).await;
+    let t = company.token.as_str();
+    let created = app
+        .post("/v1/offers", Some(t), &offer_body())
+        .await
+        .expect(201);
+    let id = id_of(&created);
+    let holder = app.db.begin().await.unwrap();
+    offer::Entity::update_many()
+        .col_expr(offer::Column::Status, Expr::value("archived"))
+        .filter(offer::Column::Id.eq(id))
+        .exec(&holder)
+        .await
+        .unwrap();
+    let path = format!("/v1/offers/{id}");
+    let body = json!({"description": "Trop tard."});
+    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+        .await
+        .expect(409);
+    let after = app.get(&path, Some(t)).await.expect(200);
+    assert_eq!(after["status"], json!("archived"), "{after}");
+    assert_ne!(after["description"], json!("Trop tard."), "{after}");
+}

@@ -8,6 +8,7 @@ use crate::extract::{Caller, ValidatedJson};
 use crate::startup::AppState;
 use crate::store::offers;
 use actix_web::{HttpResponse, web};
+use sea_orm::TransactionTrait;
 
 fn valid_remote_id(remote_id: &str) -> bool {
     (1..=128).contains(&remote_id.len())
@@ -33,14 +34,16 @@ pub async fn upsert_external(
             "1 to 128 characters among letters, digits, '-', '_', '.', ':'",
         ));
     }
-    let data = offer_data(&state, &body).await?;
+    let data = offer_data(&state, &state.db, &body).await?;
     // Two attempts: a concurrent PUT may insert between our lookup and our
     // insert; the unique index turns that into a conflict, and the second
     // attempt finds the row and updates it.
     for _ in 0..2 {
         if let Some(existing) = offers::find_by_remote_id(&state.db, org, &remote_id).await? {
-            seats_still_cover_placements(&state, existing.id, &data).await?;
-            let record = offers::update(&state.db, existing, &data).await?;
+            let txn = state.db.begin().await?;
+            seats_still_cover_placements(&txn, existing.id, &data).await?;
+            let record = offers::update(&txn, existing, &data).await?;
+            txn.commit().await?;
             state.search.upsert(&record);
             return Ok(HttpResponse::Ok().json(OfferOut::from(record)));
         }

@@ -8,6 +8,7 @@ use crate::error::{ApiError, FieldError};
 use crate::reference::CommuneRef;
 use crate::startup::AppState;
 use crate::store::offers::OfferData;
+use sea_orm::ConnectionTrait;
 use std::collections::HashSet;
 
 /// Group size bounds of a `classe_entreprise` offer (BRIEF §1).
@@ -15,9 +16,13 @@ const GROUP_MIN: u32 = 8;
 const GROUP_MAX: u32 = 30;
 
 /// Looks the commune up and parses the whole body, reporting every problem.
-pub(super) async fn offer_data(state: &AppState, body: &OfferIn) -> Result<OfferData, ApiError> {
+pub(super) async fn offer_data(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    body: &OfferIn,
+) -> Result<OfferData, ApiError> {
     let commune = match InseeCode::parse(&body.commune_insee) {
-        Ok(code) => state.communes.get(&state.db, code.as_str()).await?,
+        Ok(code) => state.communes.get(db, code.as_str()).await?,
         Err(_) => None,
     };
     body.parse(commune.as_ref()).map_err(ApiError::Validation)
