@@ -5,6 +5,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::eligibility::{Ineligible, MatchConfig, Pair, eligibility_at, rule_check};
+use crate::geo_point::curve_key;
 use crate::metrics::compute_metrics;
 use crate::model::{Kind, Problem};
 use crate::outcome::{
@@ -86,12 +87,14 @@ fn group_reasons(
     placement: &[Placement],
     strongest: &[u8],
 ) -> Vec<(u32, UnmatchedReason)> {
-    let unmatched: Vec<u32> = group
+    // Along the curve, so that neighbours walk the same branches of the index.
+    let mut unmatched: Vec<(u64, u32)> = group
         .units
         .iter()
-        .copied()
-        .filter(|&u| placement[u as usize].is_none())
+        .filter(|&&u| placement[u as usize].is_none())
+        .map(|&u| (curve_key(problem.units[u as usize].point), u))
         .collect();
+    unmatched.sort_unstable();
     if unmatched.is_empty() {
         return Vec::new();
     }
@@ -103,8 +106,8 @@ fn group_reasons(
         .filter(|&s| problem.slots[s as usize].remote_ok)
         .collect();
     unmatched
-        .into_iter()
-        .map(|u| {
+        .into_par_iter()
+        .map(|(_, u)| {
             let unit = &problem.units[u as usize];
             let rank = unit.tier.rank();
             let mut reason = UnmatchedReason::NoOfferInRadius;

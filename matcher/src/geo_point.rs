@@ -80,6 +80,22 @@ pub(crate) fn search_radius_2(distance_km: f64) -> f64 {
     chord * chord
 }
 
+/// Position of `p` on a Z-order curve over latitude and longitude (2^20 steps each, about
+/// 20 m): points close on the curve are close on the ground, most of the time.
+pub(crate) fn curve_key(p: GeoPoint) -> u64 {
+    let scale =
+        |x: f64, span: f64| (((x + span) / (2.0 * span)).clamp(0.0, 1.0) * 1048575.0) as u64;
+    let spread = |mut v: u64| {
+        v &= 0xf_ffff;
+        v = (v | (v << 16)) & 0x0000_ffff_0000_ffff;
+        v = (v | (v << 8)) & 0x00ff_00ff_00ff_00ff;
+        v = (v | (v << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+        v = (v | (v << 2)) & 0x3333_3333_3333_3333;
+        (v | (v << 1)) & 0x5555_5555_5555_5555
+    };
+    spread(scale(p.lat, 90.0)) | (spread(scale(p.lon, 180.0)) << 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

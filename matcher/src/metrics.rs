@@ -4,6 +4,7 @@ use rayon::prelude::*;
 
 use crate::eligibility::{MatchConfig, eligibility_at};
 use crate::finish::Placement;
+use crate::geo_point::curve_key;
 use crate::model::{Kind, Problem, Tier};
 use crate::outcome::{MatchOutcome, PhaseTimes, SolveStats};
 use crate::prepare::{Group, MatchError};
@@ -189,12 +190,14 @@ fn blocking_pairs(
         .map(|g| {
             let mut count = 0u64;
             for rank in 0..Tier::RANKS as u8 {
-                let units: Vec<u32> = g
+                // Along the curve, so that neighbours walk the same branches of the index.
+                let mut units: Vec<(u64, u32)> = g
                     .units
                     .iter()
-                    .copied()
-                    .filter(|&u| problem.units[u as usize].tier.rank() == rank)
+                    .filter(|&&u| problem.units[u as usize].tier.rank() == rank)
+                    .map(|&u| (curve_key(problem.units[u as usize].point), u))
                     .collect();
+                units.sort_unstable();
                 if units.is_empty() {
                     continue;
                 }
@@ -207,7 +210,7 @@ fn blocking_pairs(
                     .collect();
                 count += units
                     .par_iter()
-                    .map(|&u| {
+                    .map(|&(_, u)| {
                         let unit = &problem.units[u as usize];
                         let own = placement[u as usize];
                         let (own_slot, own_cost) =

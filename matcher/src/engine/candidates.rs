@@ -46,8 +46,10 @@ impl Tier<'_> {
     /// previous unit's list was cut at `d` km and this unit is `δ ≤ d` away, the disc of
     /// radius `d + δ` around it holds the previous unit's list, so one range query usually
     /// finds its own nearest slots (pupils of one collège live close together), several
-    /// times cheaper than a nearest-neighbour walk. When the disc holds too few slots
-    /// eligible for this unit, the walk runs after all: the lists are the same either way.
+    /// times cheaper than a nearest-neighbour walk. After a unit whose list holds every
+    /// eligible slot in its radius (a sparse area), one range query over the radius does
+    /// it. When the disc holds too few slots eligible for this unit, the walk runs after
+    /// all: the lists are the same either way.
     pub(super) fn initial_lists(
         &self,
         width: &[usize],
@@ -66,18 +68,19 @@ impl Tier<'_> {
                     .iter()
                     .map(|&k| {
                         let (k, point) = (k as usize, self.unit(k as usize).point);
-                        let list = match previous {
-                            Some((p, Some(cut))) if point.distance_km(p) <= cut => {
+                        let reach = match previous {
+                            Some((p, Some(cut))) => {
                                 let delta = point.distance_km(p);
-                                self.within(k, width[k], cut + delta, index, remote)
+                                (delta <= cut).then_some(cut + delta)
                             }
                             // After a sparse area, one query over the whole radius: cheaper
                             // than a walk that visits every slot in it anyway.
-                            Some((_, None)) => {
-                                let radius = self.config.radius_km(self.unit(k));
-                                self.within(k, width[k], radius, index, remote)
-                            }
-                            _ => self.candidates(k, width[k], index, remote),
+                            Some((_, None)) => Some(self.config.radius_km(self.unit(k))),
+                            None => None,
+                        };
+                        let list = match reach {
+                            Some(reach) => self.within(k, width[k], reach, index, remote),
+                            None => self.candidates(k, width[k], index, remote),
                         };
                         previous = Some((point, list.1));
                         (k as u32, list)
@@ -161,20 +164,4 @@ impl Tier<'_> {
             }
         }
     }
-}
-
-/// Position of `p` on a Z-order curve over latitude and longitude (2^20 steps each, about
-/// 20 m): points close on the curve are close on the ground, most of the time.
-pub(super) fn curve_key(p: GeoPoint) -> u64 {
-    let scale =
-        |x: f64, span: f64| (((x + span) / (2.0 * span)).clamp(0.0, 1.0) * 1048575.0) as u64;
-    let spread = |mut v: u64| {
-        v &= 0xf_ffff;
-        v = (v | (v << 16)) & 0x0000_ffff_0000_ffff;
-        v = (v | (v << 8)) & 0x00ff_00ff_00ff_00ff;
-        v = (v | (v << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
-        v = (v | (v << 2)) & 0x3333_3333_3333_3333;
-        (v | (v << 1)) & 0x5555_5555_5555_5555
-    };
-    spread(scale(p.lat, 90.0)) | (spread(scale(p.lon, 180.0)) << 1)
 }

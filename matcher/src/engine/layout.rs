@@ -1,9 +1,8 @@
 //! The flow's numbering of a tier's units and slots: along a space-filling curve.
 
-use super::candidates::curve_key;
 use super::{Candidates, Tier};
 use crate::flow::{Arcs, Flow, NONE};
-use crate::geo_point::GeoPoint;
+use crate::geo_point::{GeoPoint, curve_key};
 
 /// Positions `0..n` in Z-order of their points: the order and each position's rank in it.
 pub(super) struct Curve {
