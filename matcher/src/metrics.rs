@@ -39,7 +39,8 @@ pub struct Metrics {
     pub seats_used: u64,
     /// `seats_used / seats`.
     pub fill_rate: f64,
-    /// Mean distance of matched pairs, km.
+    /// Mean distance of matched pairs, km (a remote mentoring pair counts 0 km, as it
+    /// costs: the distance figures describe journeys).
     pub distance_mean_km: f64,
     /// Median distance, km.
     pub distance_p50_km: f64,
@@ -81,7 +82,7 @@ pub(crate) fn compute_metrics(
         if let Some((_, pair)) = p {
             t.matched += 1;
             t.total_cost_m += pair.cost;
-            distances.push(pair.distance_km);
+            distances.push(if pair.remote { 0.0 } else { pair.distance_km });
         }
     }
     for t in &mut m.per_tier {

@@ -227,6 +227,29 @@ fn remote_mentoring_ignores_distance_when_both_accept() {
     let a = &out.assignments[0];
     assert!(a.remote && a.interest_match);
     assert_eq!(a.slot, 10); // remote pair costs 0 less the bonus: cheaper than 10 km away
+    // The pair keeps its real distance; the run's distance figures count it as 0 km.
+    assert!(a.distance_km > 9_000.0);
+    assert_eq!(out.metrics.distance_max_km, 0.0);
+}
+
+#[test]
+fn distance_figures_count_a_remote_pair_as_zero() {
+    let mut remote = Unit::new(1, GeoPoint::new(-21.1, 55.5), Kind::Mentoring, week());
+    remote.remote_ok = true;
+    let mut paris = Slot::new(10, GeoPoint::new(48.85, 2.35), Kind::Mentoring, week(), 1);
+    paris.remote_ok = true;
+    let near = Unit::new(2, GeoPoint::new(45.75, 4.85), Kind::Mentoring, week());
+    let lyon = Slot::new(11, GeoPoint::new(45.76, 4.85), Kind::Mentoring, week(), 1);
+    let out = run(
+        vec![remote, near],
+        vec![paris, lyon],
+        &MatchConfig::default(),
+    );
+    assert_eq!(out.assignments.len(), 2);
+    let in_person = out.assignments.iter().find(|a| !a.remote).unwrap();
+    let m = &out.metrics;
+    assert_eq!(m.distance_max_km, in_person.distance_km);
+    assert!((m.distance_mean_km - in_person.distance_km / 2.0).abs() < 1e-9);
 }
 
 #[test]

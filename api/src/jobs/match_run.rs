@@ -294,28 +294,10 @@ async fn build(
 
 /// How far a pair's people travel, km: the great-circle distance, or 0 for
 /// a remote mentoring pair (both accept remote: nobody travels, and the
-/// matcher costs it 0). The matcher's own distance figures count every
-/// pair's great-circle distance; the pair itself keeps it in `distance_km`.
+/// matcher costs it 0), as the matcher's own distance figures count it; the
+/// pair itself keeps its great-circle distance in `distance_km`.
 fn travel_km(a: &Assignment) -> f64 {
     if a.remote { 0.0 } else { a.distance_km }
-}
-
-/// Mean, median, 90th percentile and largest of `km`, all 0 when empty, by
-/// the matcher's rule (nearest rank on the sorted values), so that a run
-/// without remote pairs reports exactly the matcher's figures.
-fn distance_stats(mut km: Vec<f64>) -> Value {
-    if km.is_empty() {
-        return json!({"mean": 0.0, "p50": 0.0, "p90": 0.0, "max": 0.0});
-    }
-    km.sort_by(f64::total_cmp);
-    let last = km.len() - 1;
-    let pick = |q: f64| km[(last as f64 * q).round() as usize];
-    json!({
-        "mean": km.iter().sum::<f64>() / km.len() as f64,
-        "p50": pick(0.5),
-        "p90": pick(0.9),
-        "max": km[last],
-    })
 }
 
 pub fn metrics_json(outcome: &MatchOutcome) -> Value {
@@ -343,7 +325,12 @@ pub fn metrics_json(outcome: &MatchOutcome) -> Value {
         "seats": m.seats,
         "seats_used": m.seats_used,
         "fill_rate": m.fill_rate,
-        "distance_km": distance_stats(outcome.assignments.iter().map(travel_km).collect()),
+        "distance_km": {
+            "mean": m.distance_mean_km,
+            "p50": m.distance_p50_km,
+            "p90": m.distance_p90_km,
+            "max": m.distance_max_km,
+        },
         "total_cost_m": m.total_cost_m,
         "blocking_pairs": m.blocking_pairs,
         "runtime_ms": {
