@@ -109,7 +109,8 @@ pub async fn patch(
     let org = company(&caller)?;
     // Read and written under the row's lock: two PATCHes of different
     // fields each keep the other's, and an archive is not undone (lookups
-    // go through `txn` too, see `mentors::patch`).
+    // go through `txn` too, see `mentors::patch`). The weeks are locked too,
+    // so no match run adds placements between the seats' count and the write.
     let txn = state.db.begin().await?;
     let record = offers::lock(&txn, org, id.into_inner())
         .await?
@@ -157,19 +158,20 @@ pub async fn archive(
 ) -> Result<HttpResponse, ApiError> {
     let org = company(&caller)?;
     let id = id.into_inner();
-    if offers::find(&state.db, org, id).await?.is_some()
-        && offers::held_seats(&state.db, id)
-            .await?
-            .values()
-            .any(|n| *n > 0)
+    // Counted and archived under the offer's lock and its weeks' (see
+    // `offers::lock`): no match run adds placements in between.
+    let txn = state.db.begin().await?;
+    if offers::lock(&txn, org, id).await?.is_some()
+        && offers::held_seats(&txn, id).await?.values().any(|n| *n > 0)
     {
         return Err(ApiError::Conflict(
             "placements still hold seats on this offer; decline them before archiving it".into(),
         ));
     }
-    let at = offers::archive(&state.db, org, id)
+    let at = offers::archive(&txn, org, id)
         .await?
         .ok_or_else(|| ApiError::not_found("offer"))?;
+    txn.commit().await?;
     state.search.remove(id, at);
     Ok(HttpResponse::NoContent().finish())
 }

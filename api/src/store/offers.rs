@@ -179,6 +179,21 @@ pub async fn find(
 /// run inserting placements of this offer takes `KEY SHARE` on it while
 /// holding the offer-weeks the PATCH rewrites, so `FOR UPDATE` could
 /// deadlock with it.
+///
+/// Then the offer's weeks, `FOR UPDATE`: a match run locks the offer-weeks
+/// it proposes on the same way before it counts their seats and inserts
+/// placements, so once they are held here no run can add placements to
+/// this offer until the transaction ends, and the seats held, counted after
+/// this call, stay what the writer checks them against. The offer row alone
+/// does not keep a run out: its `KEY SHARE` does not conflict with `NO KEY
+/// UPDATE`.
+///
+/// No deadlock with a run: this takes the offer row, then its weeks by
+/// week; a run takes offer-weeks by (offer, week), the same order for one
+/// offer's weeks, and then only `KEY SHARE` on the offer, which never waits
+/// for the `NO KEY UPDATE` held here. So a run may make this wait for its
+/// weeks, but never waits for anything this holds before it has all the
+/// weeks it needs. Two writers of the same offer queue on its row first.
 pub async fn lock(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
@@ -191,10 +206,21 @@ pub async fn lock(
     if db.get_database_backend() == DatabaseBackend::Postgres {
         query = query.lock(LockType::NoKeyUpdate);
     }
-    match query.into_tuple::<Uuid>().one(db).await? {
-        Some(_) => find(db, organisation_id, id).await,
-        None => Ok(None),
+    if query.into_tuple::<Uuid>().one(db).await?.is_none() {
+        return Ok(None);
     }
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        offer_week::Entity::find()
+            .select_only()
+            .column(offer_week::Column::Week)
+            .filter(offer_week::Column::OfferId.eq(id))
+            .order_by_asc(offer_week::Column::Week)
+            .lock(LockType::Update)
+            .into_tuple::<String>()
+            .all(db)
+            .await?;
+    }
+    find(db, organisation_id, id).await
 }
 
 pub async fn find_by_remote_id(

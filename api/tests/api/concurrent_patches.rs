@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 /// Sends `request` while `holder` has written and not committed, and
 /// commits `holder` once the request waits for a row lock.
-async fn committed_while_waiting(
+pub async fn committed_while_waiting(
     app: &TestApp,
     holder: DatabaseTransaction,
     request: impl Future<Output = Response>,

@@ -1,3 +1,4 @@
+use crate::concurrent_patches::committed_while_waiting;
 use crate::db_test;
 use crate::helpers::*;
 use entity::{job, offer, organisation, placement, pupil};
@@ -1047,3 +1048,107 @@ db_test!(
         }
     }
 );
+
+/// An offer of 2 seats with one placement proposed by a real run (to copy
+/// its foreign keys), and a second pupil of the same school; PostgreSQL
+/// only.
+async fn offer_with_a_placement(app: &TestApp) -> Option<(Member, String, placement::Model, Uuid)> {
+    let admin = app.admin().await;
+    let company = app.company(&admin).await;
+    let school = rep_plus_school(app, &admin).await;
+    let created = app
+        .post("/v1/offers", Some(&company.token), &offer("93066", 2))
+        .await
+        .expect(201);
+    let path = format!("/v1/offers/{}", created["id"].as_str().unwrap());
+    let ids = pupils(app, &school, 2, "3R").await;
+    let r = app
+        .post(
+            "/v1/match-requests",
+            Some(&school.token),
+            &json!({"kind": "stage_3e", "week": WEEK, "pupil_ids": [ids[0]]}),
+        )
+        .await
+        .expect(202);
+    let done = wait_done(app, &school, r["id"].as_str().unwrap()).await;
+    let placement_id = done["proposals"][0]["placement_id"].as_str()?;
+    let placed = placement::Entity::find_by_id(Uuid::parse_str(placement_id).unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()?;
+    Some((company, path, placed, Uuid::parse_str(&ids[1]).unwrap()))
+}
+
+/// Begins a transaction that does what a run's commit does: locks the
+/// offer's weeks `FOR UPDATE` in key order, then inserts a placement of the
+/// other pupil holding one more seat, not committed yet.
+async fn a_run_placing(
+    app: &TestApp,
+    like: &placement::Model,
+    pupil_id: Uuid,
+) -> sea_orm::DatabaseTransaction {
+    let txn = app.db.begin().await.unwrap();
+    entity::offer_week::Entity::find()
+        .filter(entity::offer_week::Column::OfferId.eq(like.offer_id))
+        .order_by_asc(entity::offer_week::Column::OfferId)
+        .order_by_asc(entity::offer_week::Column::Week)
+        .lock(LockType::Update)
+        .all(&txn)
+        .await
+        .unwrap();
+    let mut row = like.clone();
+    row.id = Uuid::now_v7();
+    row.pupil_id = Some(pupil_id);
+    row.status = "proposed".into();
+    placement::Entity::insert(sea_orm::ActiveModelTrait::reset_all(
+        placement::ActiveModel::from(row),
+    ))
+    .exec_without_returning(&txn)
+    .await
+    .unwrap();
+    txn
+}
+
+/// A run that commits a placement while a PATCH lowering the seats waits
+/// for the offer's weeks is counted: the PATCH counts the seats held under
+/// the weeks' lock, answers 409 and the seats stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn seats_lowered_while_a_run_places_on_them_are_a_conflict() {
+    let Some(backend) = Backend::postgres() else {
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let app = TestApp::spawn(backend).await;
+    let (company, path, placed, other) = offer_with_a_placement(&app).await.expect("a proposal");
+    let run = a_run_placing(&app, &placed, other).await;
+    let fewer = json!({"weeks": [{"week": WEEK, "seats": 1}]});
+    let answer =
+        committed_while_waiting(&app, run, app.patch(&path, Some(&company.token), &fewer)).await;
+    assert_eq!(answer.status.as_u16(), 409, "{}", answer.text);
+    let after = app.get(&path, Some(&company.token)).await.expect(200);
+    assert_eq!(after["weeks"][0]["seats"], json!(2), "{after}");
+}
+
+/// Same for an archive: a placement committed while it waits keeps the
+/// offer published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_offer_archived_while_a_run_places_on_it_is_a_conflict() {
+    let Some(backend) = Backend::postgres() else {
+        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let app = TestApp::spawn(backend).await;
+    let (company, path, placed, other) = offer_with_a_placement(&app).await.expect("a proposal");
+    app.post(
+        &format!("/v1/placements/{}/decline", placed.id),
+        Some(&company.token),
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let run = a_run_placing(&app, &placed, other).await;
+    let answer = committed_while_waiting(&app, run, app.delete(&path, Some(&company.token))).await;
+    assert_eq!(answer.status.as_u16(), 409, "{}", answer.text);
+    let after = app.get(&path, Some(&company.token)).await.expect(200);
+    assert_eq!(after["status"], json!("published"), "{after}");
+}

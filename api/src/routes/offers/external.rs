@@ -40,9 +40,14 @@ pub async fn upsert_external(
     // attempt finds the row and updates it.
     for _ in 0..2 {
         if let Some(existing) = offers::find_by_remote_id(&state.db, org, &remote_id).await? {
+            // Under the offer's lock and its weeks' (see `offers::lock`): no
+            // match run adds placements between the count and the write.
             let txn = state.db.begin().await?;
+            let locked = offers::lock(&txn, org, existing.id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("offer"))?;
             seats_still_cover_placements(&txn, existing.id, &data).await?;
-            let record = offers::update(&txn, existing, &data).await?;
+            let record = offers::update(&txn, locked.offer, &data).await?;
             txn.commit().await?;
             state.search.upsert(&record);
             return Ok(HttpResponse::Ok().json(OfferOut::from(record)));
