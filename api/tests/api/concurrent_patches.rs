@@ -8,40 +8,14 @@
 //! session commits once the request waits for its lock. Both changes must
 //! then be there.
 use crate::helpers::*;
-use crate::matching::wait_for_a_lock_waiter;
+use crate::postgres_or_skip;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
-use std::future::Future;
 use uuid::Uuid;
-
-/// Sends `request` while `holder` has written and not committed, and
-/// commits `holder` once the request waits for a row lock.
-pub async fn committed_while_waiting(
-    app: &TestApp,
-    holder: DatabaseTransaction,
-    request: impl Future<Output = Response>,
-) -> Response {
-    let meanwhile = async {
-        wait_for_a_lock_waiter(app).await;
-        holder.commit().await.unwrap();
-    };
-    let (answer, ()) = tokio::join!(request, meanwhile);
-    answer
-}
 
 fn id_of(created: &serde_json::Value) -> Uuid {
     Uuid::parse_str(created["id"].as_str().expect("id")).expect("uuid")
-}
-
-macro_rules! postgres_app {
-    () => {{
-        let Some(backend) = Backend::postgres() else {
-            eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
-            return;
-        };
-        TestApp::spawn(backend).await
-    }};
 }
 
 /// A mentor's distance changed by one PATCH and his name by another: both
@@ -49,7 +23,7 @@ macro_rules! postgres_app {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_patches_of_a_mentor_keep_each_others_fields() {
     use entity::mentor;
-    let app = postgres_app!();
+    let app = TestApp::spawn(postgres_or_skip!()).await;
     let admin = app.admin().await;
     let c = app.coordinator(&admin).await;
     let t = c.token.as_str();
@@ -80,7 +54,7 @@ async fn two_patches_of_a_mentor_keep_each_others_fields() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_patches_of_a_pupil_keep_each_others_fields() {
     use entity::pupil;
-    let app = postgres_app!();
+    let app = TestApp::spawn(postgres_or_skip!()).await;
     let admin = app.admin().await;
     // Collège Beaumarchais, Paris 11e.
     let school = app.school(&admin, "0750362L").await;
@@ -119,7 +93,7 @@ async fn two_patches_of_a_pupil_keep_each_others_fields() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_patch_waiting_for_an_erasure_writes_nothing_back() {
     use entity::pupil;
-    let app = postgres_app!();
+    let app = TestApp::spawn(postgres_or_skip!()).await;
     let admin = app.admin().await;
     let school = app.school(&admin, "0750362L").await;
     let t = school.token.as_str();
@@ -163,7 +137,7 @@ async fn a_patch_waiting_for_an_erasure_writes_nothing_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_patches_of_a_mentee_keep_each_others_fields() {
     use entity::mentee;
-    let app = postgres_app!();
+    let app = TestApp::spawn(postgres_or_skip!()).await;
     let admin = app.admin().await;
     let c = app.coordinator(&admin).await;
     let t = c.token.as_str();
@@ -193,7 +167,7 @@ async fn two_patches_of_a_mentee_keep_each_others_fields() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_mentee_patch_waiting_for_an_erasure_writes_nothing_back() {
     use entity::mentee;
-    let app = postgres_app!();
+    let app = TestApp::spawn(postgres_or_skip!()).await;
     let admin = app.admin().await;
     let c = app.coordinator(&admin).await;
     let t = c.token.as_str();
@@ -235,7 +209,7 @@ async fn a_mentee_patch_waiting_for_an_erasure_writes_nothing_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_patches_of_an_offer_keep_each_others_fields() {
     use entity::offer;
-    let app = postgres_app!();
+    let app = TestApp::spawn(postgres_or_skip!()).await;
     let admin = app.admin().await;
     let company = app.company(&admin).await;
     let t = company.token.as_str();
@@ -277,7 +251,7 @@ async fn two_patches_of_an_offer_keep_each_others_fields() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_offer_archived_while_a_patch_waits_stays_archived() {
     use entity::offer;
-    let app = postgres_app!();
+    let app = TestApp::spawn(postgres_or_skip!()).await;
     let admin = app.admin().await;
     let company = app.company(&admin).await;
     let t = company.token.as_str();

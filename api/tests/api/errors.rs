@@ -1,5 +1,6 @@
 use crate::db_test;
 use crate::helpers::*;
+use crate::postgres_or_skip;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::json;
 
@@ -113,10 +114,7 @@ async fn a_locked_sqlite_database_answers_503_then_recovers() {
 /// connections are cut; requests answer 503, then work again once it is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_postgres_database_answers_503_then_recovers() {
-    let Some(backend) = Backend::postgres() else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
-        return;
-    };
+    let backend = postgres_or_skip!();
     let app = TestApp::spawn_with(backend, |s| s.database.acquire_timeout_ms = 500).await;
     let admin = app.admin().await;
     let company = app.company(&admin).await;

@@ -45,6 +45,20 @@ macro_rules! db_test {
     };
 }
 
+/// The PostgreSQL backend of a PostgreSQL-only test (row locks, concurrent
+/// sessions: SQLite has one writer), or returns from the test, saying so, when
+/// `TEST_DATABASE_URL` is not set.
+#[macro_export]
+macro_rules! postgres_or_skip {
+    () => {{
+        let Some(backend) = $crate::helpers::Backend::postgres() else {
+            eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+            return;
+        };
+        backend
+    }};
+}
+
 #[derive(Debug, Clone)]
 pub enum Backend {
     Sqlite,
@@ -710,4 +724,37 @@ pub fn row_errors(report: &Value) -> Vec<(u64, String)> {
             )
         })
         .collect()
+}
+
+/// Waits until a session of the test's database waits for a row lock
+/// (PostgreSQL).
+pub async fn wait_for_a_lock_waiter(app: &TestApp) {
+    let query = Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT count(*) AS waiting FROM pg_stat_activity \
+         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    for _ in 0..400 {
+        let row = app.db.query_one_raw(query.clone()).await.unwrap().unwrap();
+        if row.try_get::<i64>("", "waiting").unwrap() > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("no session waited for a row lock");
+}
+
+/// Sends `request` while `holder` has written and not committed, and
+/// commits `holder` once the request waits for a row lock.
+pub async fn committed_while_waiting(
+    app: &TestApp,
+    holder: sea_orm::DatabaseTransaction,
+    request: impl std::future::Future<Output = Response>,
+) -> Response {
+    let meanwhile = async {
+        wait_for_a_lock_waiter(app).await;
+        holder.commit().await.unwrap();
+    };
+    let (answer, ()) = tokio::join!(request, meanwhile);
+    answer
 }

@@ -1,11 +1,11 @@
-use crate::concurrent_patches::committed_while_waiting;
 use crate::db_test;
 use crate::helpers::*;
+use crate::postgres_or_skip;
 use entity::{job, offer, organisation, placement, pupil};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Statement, TransactionTrait,
+    QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -452,10 +452,7 @@ async fn a_request_for_pupils_already_queued_is_a_conflict_and_can_be_cancelled(
 /// pending check used to be a plain read: both could pass on PostgreSQL.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn simultaneous_requests_for_the_same_pupils_give_one_202_and_409s() {
-    let Some(backend) = Backend::postgres() else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
-        return;
-    };
+    let backend = postgres_or_skip!();
     // The worker off: accepted requests stay queued, so they keep holding
     // their pupils for the whole test.
     let app = TestApp::spawn_with(backend, |s| s.jobs.enabled = false).await;
@@ -515,10 +512,7 @@ async fn simultaneous_requests_for_the_same_pupils_give_one_202_and_409s() {
 /// pupils under the lock, not before it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_pupil_placed_while_a_request_waits_for_the_schools_lock_is_a_conflict() {
-    let Some(backend) = Backend::postgres() else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
-        return;
-    };
+    let backend = postgres_or_skip!();
     let app = TestApp::spawn_with(backend, |s| s.jobs.enabled = false).await;
     let admin = app.admin().await;
     let company = app.company(&admin).await;
@@ -563,23 +557,6 @@ async fn a_pupil_placed_while_a_request_waits_for_the_schools_lock_is_a_conflict
         .await
         .unwrap();
     assert_eq!(requests, 0, "nothing written");
-}
-
-/// Waits until a session of the test's database waits for a row lock.
-pub async fn wait_for_a_lock_waiter(app: &TestApp) {
-    let query = Statement::from_string(
-        DatabaseBackend::Postgres,
-        "SELECT count(*) AS waiting FROM pg_stat_activity \
-         WHERE datname = current_database() AND wait_event_type = 'Lock'",
-    );
-    for _ in 0..400 {
-        let row = app.db.query_one_raw(query.clone()).await.unwrap().unwrap();
-        if row.try_get::<i64>("", "waiting").unwrap() > 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("no session waited for a row lock");
 }
 
 db_test!(
@@ -823,10 +800,7 @@ async fn a_run_killed_before_commit_leaves_nothing_and_is_retried_by_another_pro
 /// the last seat, while confirmations race: the seat is never oversold.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_last_seat_is_never_oversold_by_concurrent_runs_and_confirmations() {
-    let Some(backend) = Backend::postgres() else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
-        return;
-    };
+    let backend = postgres_or_skip!();
     let app = TestApp::spawn(backend).await;
     let others = [app.sibling(|_| {}).await, app.sibling(|_| {}).await];
     let admin = app.admin().await;
@@ -1114,10 +1088,7 @@ async fn a_run_placing(
 /// the weeks' lock, answers 409 and the seats stay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn seats_lowered_while_a_run_places_on_them_are_a_conflict() {
-    let Some(backend) = Backend::postgres() else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
-        return;
-    };
+    let backend = postgres_or_skip!();
     let app = TestApp::spawn(backend).await;
     let (company, path, placed, other) = offer_with_a_placement(&app).await.expect("a proposal");
     let run = a_run_placing(&app, &placed, other).await;
@@ -1133,10 +1104,7 @@ async fn seats_lowered_while_a_run_places_on_them_are_a_conflict() {
 /// offer published.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_offer_archived_while_a_run_places_on_it_is_a_conflict() {
-    let Some(backend) = Backend::postgres() else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
-        return;
-    };
+    let backend = postgres_or_skip!();
     let app = TestApp::spawn(backend).await;
     let (company, path, placed, other) = offer_with_a_placement(&app).await.expect("a proposal");
     app.post(

@@ -5,8 +5,8 @@
 //! started (again), and a match run's publication, check it once more.
 use crate::db_test;
 use crate::helpers::*;
-use crate::matching::wait_for_a_lock_waiter;
 use crate::mentees::mentee;
+use crate::postgres_or_skip;
 use entity::mentor;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
@@ -53,12 +53,7 @@ async fn paused_meanwhile(
         .exec(&holder)
         .await
         .unwrap();
-    let meanwhile = async {
-        wait_for_a_lock_waiter(app).await;
-        holder.commit().await.unwrap();
-    };
-    let (answer, ()) = tokio::join!(request, meanwhile);
-    answer
+    committed_while_waiting(app, holder, request).await
 }
 
 fn refused_as_paused(answer: &Response) {
@@ -75,10 +70,7 @@ fn refused_as_paused(answer: &Response) {
 /// not before it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_mentor_paused_while_a_new_pairing_waits_for_him_is_refused() {
-    let Some(backend) = Backend::postgres() else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
-        return;
-    };
+    let backend = postgres_or_skip!();
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
     let c = app.coordinator(&admin).await;
@@ -98,10 +90,7 @@ async fn a_mentor_paused_while_a_new_pairing_waits_for_him_is_refused() {
 /// The same for a draft given another mentor: the draft keeps its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_mentor_paused_while_a_draft_waits_for_him_is_refused() {
-    let Some(backend) = Backend::postgres() else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
-        return;
-    };
+    let backend = postgres_or_skip!();
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
     let c = app.coordinator(&admin).await;

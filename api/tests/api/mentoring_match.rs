@@ -4,7 +4,7 @@
 //! between structures and bad input.
 use crate::db_test;
 use crate::helpers::*;
-use crate::matching::wait_for_a_lock_waiter;
+use crate::postgres_or_skip;
 use chrono::Datelike;
 use entity::mentor;
 use sea_orm::sea_query::{LockBehavior, LockType};
@@ -659,10 +659,7 @@ db_test!(
 /// no one: the second stays free.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_match_run_locks_the_structures_mentors_in_id_order() {
-    let Some(backend) = Backend::postgres() else {
-        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped");
-        return;
-    };
+    let backend = postgres_or_skip!();
     let app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
     let c = app.coordinator(&admin).await;
