@@ -13,16 +13,6 @@ use std::time::Duration as Wait;
 
 const WEEK: &str = "2027-W05";
 
-/// A collège of Seine-Saint-Denis (from the reference data) and its position.
-fn college_093() -> (String, f64, f64) {
-    let data = std::fs::read_to_string(reference_dir().join("colleges_fr.csv")).unwrap();
-    data.lines()
-        .map(|l| l.split(',').map(str::to_owned).collect::<Vec<_>>())
-        .find(|f| f.len() > 9 && f[5] == "093" && !f[7].is_empty())
-        .map(|f| (f[0].clone(), f[7].parse().unwrap(), f[8].parse().unwrap()))
-        .expect("a collège of Seine-Saint-Denis")
-}
-
 async fn wait_done(app: &TestApp, token: &str, path: &str) -> Value {
     let mut last = Value::Null;
     for _ in 0..400 {
@@ -41,27 +31,7 @@ clocked_test!(
         clock: Clock,
     ) {
         let created_at = start(&clock);
-        let (uai, lat, lon) = college_093();
-        let admin = app.admin().await;
-        let company = app.company(&admin).await;
-        let school = app.school(&admin, &uai).await;
-        let mut offer = offer_body();
-        offer["weeks"] = json!([{"week": WEEK, "seats": 1}]);
-        offer["location"] = json!({"lat": lat, "lon": lon});
-        app.post("/v1/offers", Some(&company.token), &offer)
-            .await
-            .expect(201);
-        let pupil = app
-            .post(
-                "/v1/pupils",
-                Some(&school.token),
-                &json!({"first_name": "Yanis", "last_name": "Test", "birth_date": "2012-05-06", "class_name": "3C"}),
-            )
-            .await
-            .expect(201)["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let (admin, school, _company, pupil) = one_seat_and_one_pupil(&app, WEEK, "Yanis").await;
 
         // An hour ahead on the service's clock: years after the real date.
         let deadline = created_at + Duration::hours(1);

@@ -758,3 +758,48 @@ pub async fn committed_while_waiting(
     let (answer, ()) = tokio::join!(request, meanwhile);
     answer
 }
+
+/// A collège of Seine-Saint-Denis (from the reference data): UAI, lat, lon.
+pub fn college_093() -> (String, f64, f64) {
+    let data = std::fs::read_to_string(reference_dir().join("colleges_fr.csv")).unwrap();
+    data.lines()
+        .map(|l| l.split(',').map(str::to_owned).collect::<Vec<_>>())
+        .find(|f| f.len() > 9 && f[5] == "093" && !f[7].is_empty())
+        .map(|f| (f[0].clone(), f[7].parse().unwrap(), f[8].parse().unwrap()))
+        .expect("a collège of Seine-Saint-Denis")
+}
+
+/// An administrator, a company with one `stage_3e` seat in `week` at a
+/// collège of Seine-Saint-Denis, that collège's school and one of its pupils
+/// (`first_name`): returns the admin's token, the school, the company and
+/// the pupil's id.
+pub async fn one_seat_and_one_pupil(
+    app: &TestApp,
+    week: &str,
+    first_name: &str,
+) -> (String, Member, Member, String) {
+    let (uai, lat, lon) = college_093();
+    let admin = app.admin().await;
+    let company = app.company(&admin).await;
+    let school = app.school(&admin, &uai).await;
+    let mut offer = offer_body();
+    offer["weeks"] = json!([{"week": week, "seats": 1}]);
+    offer["location"] = json!({"lat": lat, "lon": lon});
+    app.post("/v1/offers", Some(&company.token), &offer)
+        .await
+        .expect(201);
+    let body = json!({
+        "first_name": first_name,
+        "last_name": "Test",
+        "birth_date": "2012-03-04",
+        "class_name": "3A",
+    });
+    let pupil = app
+        .post("/v1/pupils", Some(&school.token), &body)
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (admin, school, company, pupil)
+}

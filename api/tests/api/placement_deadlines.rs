@@ -63,35 +63,7 @@ async fn maintenance(ctx: &JobContext) {
 /// pupil. Returns the school, the company, the pupil's id and the placement
 /// as the school sees it.
 async fn proposal(app: &TestApp) -> (Member, Member, String, Value) {
-    let data = std::fs::read_to_string(reference_dir().join("colleges_fr.csv")).unwrap();
-    let college: Vec<&str> = data
-        .lines()
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .find(|f| f.len() > 9 && f[5] == "093" && !f[7].is_empty())
-        .expect("a collège of Seine-Saint-Denis");
-    let admin = app.admin().await;
-    let company = app.company(&admin).await;
-    let school = app.school(&admin, college[0]).await;
-    let mut offer = offer_body();
-    offer["weeks"] = json!([{"week": WEEK, "seats": 1}]);
-    offer["location"] = json!({
-        "lat": college[7].parse::<f64>().unwrap(),
-        "lon": college[8].parse::<f64>().unwrap(),
-    });
-    app.post("/v1/offers", Some(&company.token), &offer)
-        .await
-        .expect(201);
-    let pupil = app
-        .post(
-            "/v1/pupils",
-            Some(&school.token),
-            &json!({"first_name": "Inès", "last_name": "Test", "birth_date": "2012-03-04", "class_name": "3A"}),
-        )
-        .await
-        .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_admin, school, company, pupil) = one_seat_and_one_pupil(app, WEEK, "Inès").await;
     let request = app
         .post(
             "/v1/match-requests",
