@@ -5,7 +5,7 @@
 //! started (again), and a match run's publication, check it once more.
 use crate::db_test;
 use crate::helpers::*;
-use crate::mentees::mentee;
+use crate::pairings::new_mentee;
 use crate::postgres_or_skip;
 use entity::mentor;
 use sea_orm::sea_query::Expr;
@@ -23,15 +23,6 @@ async fn new_mentor(app: &TestApp, token: &str) -> String {
         .remove("available_from");
     let created = app
         .post("/v1/mentors", Some(token), &body)
-        .await
-        .expect(201);
-    created["id"].as_str().expect("id").to_owned()
-}
-
-async fn new_mentee(app: &TestApp, token: &str) -> String {
-    let last = format!("Binome{}", Uuid::now_v7().simple());
-    let created = app
-        .post("/v1/mentees", Some(token), &mentee("Sam", &last))
         .await
         .expect(201);
     created["id"].as_str().expect("id").to_owned()

@@ -57,7 +57,8 @@ fn with_capacity(capacity: u32) -> Value {
     body
 }
 
-async fn new_mentee(app: &TestApp, token: &str) -> String {
+/// A new mentee of the structure, with a unique last name.
+pub async fn new_mentee(app: &TestApp, token: &str) -> String {
     let last = format!("Binome{}", Uuid::now_v7().simple());
     let created = app
         .post("/v1/mentees", Some(token), &mentee("Sam", &last))
