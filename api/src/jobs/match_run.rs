@@ -7,17 +7,14 @@ use super::JobContext;
 use crate::domain::{IsoWeek, OfferKind, PlacementStatus, PupilStatus, Sector, Track};
 use crate::notify;
 use crate::store::schools::SchoolContext;
-use crate::store::{match_requests, placements, pupils, schools};
+use crate::store::{self, match_requests, placements, pupils, schools};
 use entity::{match_request, offer, offer_week, placement, pupil};
 use matcher::{
     Assignment, GeoPoint, GroupSize, Kind, MatchConfig, MatchOutcome, Problem, Sectors, Slot, Tier,
     Tracks, Unit, WeekSpan,
 };
 use sea_orm::sea_query::{Expr, LockType};
-use sea_orm::{
-    ColumnTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -415,14 +412,12 @@ async fn commit(
     }
     let offer_ids: Vec<Uuid> = taken.keys().map(|s| built.slots[*s].offer_id).collect();
     if !offer_ids.is_empty() {
-        let mut rows = offer_week::Entity::find()
+        let rows = offer_week::Entity::find()
             .filter(offer_week::Column::OfferId.is_in(offer_ids.clone()))
             .filter(offer_week::Column::Week.is_in(built.weeks.clone()))
             .order_by_asc(offer_week::Column::OfferId)
             .order_by_asc(offer_week::Column::Week);
-        if db.get_database_backend() == DatabaseBackend::Postgres {
-            rows = rows.lock(LockType::Update);
-        }
+        let rows = store::locked(db, rows, LockType::Update);
         let seats: HashMap<(Uuid, String), i32> = rows
             .all(&txn)
             .await?

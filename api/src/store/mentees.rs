@@ -12,8 +12,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::{college, mentee};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -371,13 +371,10 @@ pub async fn lock(
     organisation_id: Uuid,
     id: Uuid,
 ) -> Result<Option<mentee::Model>, DbErr> {
-    let mut query = mentee::Entity::find_by_id(id)
+    let query = mentee::Entity::find_by_id(id)
         .filter(mentee::Column::OrganisationId.eq(organisation_id))
         .filter(mentee::Column::ErasedAt.is_null());
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        query = query.lock(LockType::Update);
-    }
-    query.one(db).await
+    super::locked(db, query, LockType::Update).one(db).await
 }
 
 /// A mentee of the structure, unless erased.

@@ -54,18 +54,14 @@ pub async fn lock_mentors_among(
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
     let mut rows = Vec::with_capacity(ids.len());
     // Bounded IN lists, chunks in id order: the whole stays in id order.
     for chunk in ids.chunks(500) {
-        let mut query = mentor::Entity::find()
+        let query = mentor::Entity::find()
             .filter(mentor::Column::OrganisationId.eq(organisation_id))
             .filter(mentor::Column::Id.is_in(chunk.iter().copied()))
             .order_by_asc(mentor::Column::Id);
-        if postgres {
-            query = query.lock(LockType::Update);
-        }
-        rows.extend(query.all(db).await?);
+        rows.extend(super::locked(db, query, LockType::Update).all(db).await?);
     }
     Ok(rows)
 }

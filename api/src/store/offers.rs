@@ -4,9 +4,8 @@ use chrono::Utc;
 use entity::{offer, offer_week};
 use sea_orm::sea_query::{Expr, LockType, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -199,27 +198,23 @@ pub async fn lock(
     organisation_id: Uuid,
     id: Uuid,
 ) -> Result<Option<OfferRecord>, DbErr> {
-    let mut query = offer::Entity::find_by_id(id)
+    let query = offer::Entity::find_by_id(id)
         .select_only()
         .column(offer::Column::Id)
         .filter(offer::Column::OrganisationId.eq(organisation_id));
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        query = query.lock(LockType::NoKeyUpdate);
-    }
+    let query = super::locked(db, query, LockType::NoKeyUpdate);
     if query.into_tuple::<Uuid>().one(db).await?.is_none() {
         return Ok(None);
     }
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        offer_week::Entity::find()
-            .select_only()
-            .column(offer_week::Column::Week)
-            .filter(offer_week::Column::OfferId.eq(id))
-            .order_by_asc(offer_week::Column::Week)
-            .lock(LockType::Update)
-            .into_tuple::<String>()
-            .all(db)
-            .await?;
-    }
+    let weeks = offer_week::Entity::find()
+        .select_only()
+        .column(offer_week::Column::Week)
+        .filter(offer_week::Column::OfferId.eq(id))
+        .order_by_asc(offer_week::Column::Week);
+    super::locked(db, weeks, LockType::Update)
+        .into_tuple::<String>()
+        .all(db)
+        .await?;
     find(db, organisation_id, id).await
 }
 

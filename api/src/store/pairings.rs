@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{mentee, mentor, pairing, pairing_event};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -174,12 +174,9 @@ pub async fn lock_mentor(
     organisation_id: Uuid,
     mentor_id: Uuid,
 ) -> Result<Option<mentor::Model>, DbErr> {
-    let mut query = mentor::Entity::find_by_id(mentor_id)
+    let query = mentor::Entity::find_by_id(mentor_id)
         .filter(mentor::Column::OrganisationId.eq(organisation_id));
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        query = query.lock(LockType::Update);
-    }
-    query.one(db).await
+    super::locked(db, query, LockType::Update).one(db).await
 }
 
 /// How many of the mentor's places are taken (active or paused pairings),

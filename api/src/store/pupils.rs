@@ -6,8 +6,8 @@ use chrono::{NaiveDate, Utc};
 use entity::{placement, pupil};
 use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -177,13 +177,10 @@ pub async fn lock(
     organisation_id: Uuid,
     id: Uuid,
 ) -> Result<Option<pupil::Model>, DbErr> {
-    let mut query = pupil::Entity::find_by_id(id)
+    let query = pupil::Entity::find_by_id(id)
         .filter(pupil::Column::OrganisationId.eq(organisation_id))
         .filter(pupil::Column::ErasedAt.is_null());
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        query = query.lock(LockType::Update);
-    }
-    query.one(db).await
+    super::locked(db, query, LockType::Update).one(db).await
 }
 
 /// A pupil of the school, unless erased.
