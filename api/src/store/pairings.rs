@@ -238,6 +238,9 @@ pub struct Move {
     pub end_reason: Option<EndReason>,
     pub closing_note: Option<String>,
     pub note: Option<String>,
+    /// The caller writes the e-mails of a batch of moves at once
+    /// (`notify::pairing::moved_ids`, one read for the batch): skip them here.
+    pub mail_by_caller: bool,
 }
 
 /// Moves the pairing from `from` to `to` if it is still `from`; `false`
@@ -292,7 +295,8 @@ pub async fn transition(
     ))
     .exec_without_returning(db)
     .await?;
-    if crate::notify::pairing::notifies(Some(from), to)
+    if !change.mail_by_caller
+        && crate::notify::pairing::notifies(Some(from), to)
         && let Some(moved) = pairing::Entity::find_by_id(id).one(db).await?
     {
         crate::notify::pairing::moved(db, &moved, Some(from), to).await?;

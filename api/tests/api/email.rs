@@ -670,3 +670,4 @@ async fn send_test_email_explains_what_to_fix() {
 
 mod digest;
 mod mentoring;
+mod publish;

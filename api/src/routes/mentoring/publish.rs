@@ -86,6 +86,7 @@ pub async fn publish_run(
     for p in drafts {
         let change = Move {
             note: Some(format!("published with match run {}", run.id)),
+            mail_by_caller: true,
             ..Move::default()
         };
         let moved = pairings::transition(
@@ -102,6 +103,13 @@ pub async fn publish_run(
             published.push(p.id);
         }
     }
+    crate::notify::pairing::moved_ids(
+        &txn,
+        &published,
+        Some(PairingStatus::Draft),
+        PairingStatus::Proposed,
+    )
+    .await?;
     store::mark_published(&txn, run.id, now).await?;
     txn.commit().await?;
     let run = mentoring_run::Model {
