@@ -1,13 +1,15 @@
 //! The weekly alerts digest, run by every process's maintenance pass on the
-//! service's clock: from Monday 06:00 UTC, each mentoring structure's
-//! alerts are computed once for the ISO week and mailed to its
-//! coordinators. The `alerts_digest` row (structure, week) is inserted in
-//! the transaction that writes the messages: a second process, or a later
-//! pass, inserts nothing and sends nothing. A structure without alerts gets
-//! its row too, so that its alerts are not recomputed every pass.
+//! service's clock: from Monday 06:00 in Paris (05:00 UTC in winter, 04:00
+//! in summer), each mentoring structure's alerts are computed once for the
+//! Paris ISO week and mailed to its coordinators. The `alerts_digest` row
+//! (structure, week) is inserted in the transaction that writes the
+//! messages: a second process, or a later pass, inserts nothing and sends
+//! nothing. A structure without alerts gets its row too, so that its alerts
+//! are not recomputed every pass.
 use crate::notify;
 use crate::store::alerts::{self, Scope, Thresholds};
 use chrono::{DateTime, Datelike, Timelike, Utc, Weekday};
+use chrono_tz::Europe::Paris;
 use entity::{alerts_digest, organisation};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -17,8 +19,9 @@ use sea_orm::{
 use std::collections::HashSet;
 use uuid::Uuid;
 
-/// Digests go out from this hour (UTC) on Monday: early, before the
-/// coordinators' week starts, after the weekend's night work.
+/// Digests go out from this hour on Monday, Paris time (the coordinators
+/// are in France, and their morning moves with summer time): early, before
+/// their week starts, after the weekend's night work.
 pub const SEND_FROM_HOUR: u32 = 6;
 
 /// What one pass did.
@@ -32,12 +35,18 @@ pub struct DigestPass {
     pub messages: usize,
 }
 
-/// The ISO week whose digests are due at `now`, if their time has come.
+/// The ISO week whose digests are due at `now`, if their time has come:
+/// the week and its Monday morning are those of Paris, whose offset from
+/// UTC (one hour, two in summer) comes from the IANA rules of `chrono-tz`.
+/// Between Monday 00:00 and 06:00 in Paris (still Sunday in UTC for the
+/// first hour or two), nothing is due: last week's digests are done and
+/// this week's wait for the morning.
 pub fn due_week(now: DateTime<Utc>) -> Option<String> {
-    if now.weekday() == Weekday::Mon && now.hour() < SEND_FROM_HOUR {
+    let paris = now.with_timezone(&Paris);
+    if paris.weekday() == Weekday::Mon && paris.hour() < SEND_FROM_HOUR {
         return None;
     }
-    let week = now.iso_week();
+    let week = paris.iso_week();
     Some(format!("{:04}-W{:02}", week.year(), week.week()))
 }
 
@@ -148,20 +157,32 @@ mod tests {
     }
 
     #[test]
-    fn a_week_is_due_from_monday_six_until_its_sunday_night() {
-        assert_eq!(due_week(at("2027-03-08T05:59:59Z")), None);
-        assert_eq!(
-            due_week(at("2027-03-08T06:00:00Z")).as_deref(),
-            Some("2027-W10")
-        );
-        assert_eq!(
-            due_week(at("2027-03-14T23:59:59Z")).as_deref(),
-            Some("2027-W10")
-        );
-        // ISO years: 1 January 2027 is a Friday of 2026-W53.
-        assert_eq!(
-            due_week(at("2027-01-01T12:00:00Z")).as_deref(),
-            Some("2026-W53")
-        );
+    fn a_week_is_due_from_monday_six_in_paris_until_its_sunday_night_in_paris() {
+        for (now, due) in [
+            // Winter (UTC+1): Monday 06:00 in Paris is 05:00 UTC.
+            ("2027-03-08T04:59:59Z", None),
+            ("2027-03-08T05:00:00Z", Some("2027-W10")),
+            ("2027-03-08T05:30:00Z", Some("2027-W10")),
+            // Sunday 23:59 in Paris: still that week's.
+            ("2027-03-14T22:59:59Z", Some("2027-W10")),
+            // Monday 00:00 in Paris, Sunday in UTC: the next week, not yet.
+            ("2027-03-14T23:00:00Z", None),
+            // Summer time began on Sunday 28 March: 06:00 is 04:00 UTC.
+            ("2027-03-29T03:59:59Z", None),
+            ("2027-03-29T04:00:00Z", Some("2027-W13")),
+            ("2027-07-05T04:30:00Z", Some("2027-W27")),
+            // Sunday 23:30 UTC in summer is Monday 01:30 in Paris.
+            ("2027-07-04T23:30:00Z", None),
+            ("2027-07-04T21:59:59Z", Some("2027-W26")),
+            // Winter time again from Sunday 31 October.
+            ("2027-11-01T04:30:00Z", None),
+            ("2027-11-01T05:00:00Z", Some("2027-W44")),
+            // ISO years: 1 January 2027 is a Friday of 2026-W53.
+            ("2027-01-01T12:00:00Z", Some("2026-W53")),
+            ("2027-01-03T22:59:59Z", Some("2026-W53")),
+            ("2027-01-04T05:00:00Z", Some("2027-W01")),
+        ] {
+            assert_eq!(due_week(at(now)).as_deref(), due, "at {now}");
+        }
     }
 }

@@ -19,6 +19,16 @@ fn monday_after(days: i64) -> DateTime<Utc> {
         .and_utc()
 }
 
+/// Monday 00:00 UTC of the first week at least 31 days from now whose
+/// Monday falls in one of `months`.
+fn monday_in(months: &[u32]) -> DateTime<Utc> {
+    let mut monday = monday_after(31) - Duration::hours(7);
+    while !months.contains(&monday.month()) {
+        monday += Duration::days(7);
+    }
+    monday
+}
+
 fn week_of(at: DateTime<Utc>) -> String {
     let w = at.iso_week();
     format!("{:04}-W{:02}", w.year(), w.week())
@@ -76,10 +86,11 @@ email_test!(
         // Structure B: nobody waiting, nothing to say.
         let quiet = app.coordinator(&admin).await;
 
-        // Monday 05:00: too early for this week's digest.
+        // Monday 03:00 UTC (04:00 or 05:00 in Paris): too early for this
+        // week's digest.
         let monday = monday_after(31);
         assert_eq!(
-            pass(monday - Duration::hours(2)).await,
+            pass(monday - Duration::hours(4)).await,
             DigestPass::default()
         );
         assert_eq!(digest_count(&app).await, 0);
@@ -189,5 +200,67 @@ email_test!(
         assert_eq!(digests_to(&app, &second.email).await.len(), 1);
         assert_eq!(digest_count(&app).await, 3);
         row_with_status(&app, &second.email, "alerts_digest", "sent").await;
+    }
+);
+
+email_test!(
+    async fn the_digest_goes_from_monday_six_in_paris_in_winter_and_in_summer(backend: Backend) {
+        let clock = Clock::fixed(Utc::now());
+        let app = TestApp::spawn_with(backend, |s| s.clock = clock.clone()).await;
+        let thresholds = Thresholds::from(&Settings::defaults().unwrap().mentoring);
+        // The service's clock is where the worker's passes read the time:
+        // each case sets it, then passes at it.
+        let pass = |at: DateTime<Utc>| {
+            clock.set(at);
+            let db = app.db.clone();
+            let thresholds = thresholds.clone();
+            async move { digest::run(&db, BASE_URL, &thresholds, at).await.unwrap() }
+        };
+        let admin = app.admin().await;
+        let coordinator = app.coordinator(&admin).await;
+        app.post(
+            "/v1/mentees",
+            Some(&coordinator.token),
+            &mentee("Lina", "Heuredeparis"),
+        )
+        .await
+        .expect(201);
+        let winter = monday_in(&[12, 1, 2]);
+        let summer = monday_in(&[6, 7, 8]);
+
+        // Winter, UTC+1: 04:59 UTC is 05:59 in Paris, 05:30 UTC is 06:30.
+        let early = winter + Duration::minutes(4 * 60 + 59);
+        assert_eq!(pass(early).await, DigestPass::default(), "at {early}");
+        assert!(digests_to(&app, &coordinator.email).await.is_empty());
+        let due = winter + Duration::minutes(5 * 60 + 30);
+        assert_eq!(pass(due).await.iso_week, Some(week_of(winter)), "at {due}");
+        assert_eq!(digests_to(&app, &coordinator.email).await.len(), 1);
+
+        // Summer, UTC+2: Sunday 23:30 UTC is already Monday 01:30 in Paris,
+        // too early for the new week, and last week's is no longer due;
+        // Monday 04:30 UTC is 06:30 in Paris.
+        let sunday_night = summer - Duration::minutes(30);
+        assert_eq!(
+            pass(sunday_night).await,
+            DigestPass::default(),
+            "at {sunday_night}"
+        );
+        let due = summer + Duration::minutes(4 * 60 + 30);
+        assert_eq!(pass(due).await.iso_week, Some(week_of(summer)), "at {due}");
+        assert_eq!(digests_to(&app, &coordinator.email).await.len(), 2);
+        let mut weeks: Vec<String> = entity::alerts_digest::Entity::find()
+            .filter(
+                entity::alerts_digest::Column::OrganisationId
+                    .eq(coordinator.organisation_id.parse::<Uuid>().unwrap()),
+            )
+            .filter(entity::alerts_digest::Column::Alerts.gt(0))
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.iso_week)
+            .collect();
+        weeks.sort();
+        assert_eq!(weeks, [week_of(winter), week_of(summer)]);
     }
 );
