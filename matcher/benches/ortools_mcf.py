@@ -14,9 +14,17 @@ rank is solved on the seats that FILE's stronger ranks left instead of its own: 
 optimum has ties can leave different seats to the next tier, and this compares each tier's
 optimum with the engine's on exactly the same residual seats.
 
+With --arcs FILE (same format as arcs.csv, e.g. DIR/graph.csv: the engine's final candidate
+graph, which `bench national --export DIR` writes), only those arcs are given to the
+solver: each rank's optimum on them must equal its optimum on every eligible pair (the
+engine's dual check proved it), and the solve time is that of OR-Tools on the sparse graph
+the engine ended with.
+
 Setup: python3 -m venv target-matcher/venv && target-matcher/venv/bin/pip install ortools
 Run:   target-matcher/venv/bin/python matcher/benches/ortools_mcf.py DIR [--residual-from FILE]
+       [--arcs FILE]
 """
+import argparse
 import resource
 import sys
 import time
@@ -25,12 +33,13 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 
-def main(folder: str, residual_from: str | None) -> None:
+def main(folder: str, residual_from: str | None, arcs_file: str | None) -> None:
     t0 = time.perf_counter()
     units = np.loadtxt(f"{folder}/units.csv", delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
     slots = np.loadtxt(f"{folder}/slots.csv", delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
-    arcs = np.loadtxt(f"{folder}/arcs.csv", delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
-    print(f"read {len(units)} units, {len(slots)} slots, {len(arcs)} eligible pairs "
+    arcs_file = arcs_file or f"{folder}/arcs.csv"
+    arcs = np.loadtxt(arcs_file, delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
+    print(f"read {len(units)} units, {len(slots)} slots, {len(arcs)} pairs from {arcs_file} "
           f"in {time.perf_counter() - t0:.1f} s")
     unit_ids, ranks = units[:, 0], units[:, 1]
     slot_ids, seats = slots[:, 0], slots[:, 1].copy()
@@ -103,10 +112,11 @@ def main(folder: str, residual_from: str | None) -> None:
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    residual = None
-    if len(args) == 3 and args[1] == "--residual-from":
-        residual = args[2]
-    elif len(args) != 1:
-        sys.exit(__doc__)
-    main(args[0], residual)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dir", help="folder written by `bench national --export`")
+    parser.add_argument("--residual-from", metavar="FILE",
+                        help="solve each rank on the seats FILE's stronger ranks left")
+    parser.add_argument("--arcs", metavar="FILE",
+                        help="arcs to solve on instead of DIR/arcs.csv (e.g. DIR/graph.csv)")
+    a = parser.parse_args()
+    main(a.dir, a.residual_from, a.arcs)

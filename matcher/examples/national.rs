@@ -30,12 +30,13 @@ fn main() -> anyhow::Result<()> {
         p.slots.len(),
         t.elapsed()
     );
+    let dir = a.get(6).map(std::path::PathBuf::from);
     let cfg = matcher::MatchConfig {
         seed: size.seed,
+        keep_graph: dir.is_some(),
         candidates_per_unit: arg(5, matcher::MatchConfig::default().candidates_per_unit),
         ..Default::default()
     };
-    let dir = a.get(6).map(std::path::PathBuf::from);
     if let Some(dir) = &dir {
         let t = Instant::now();
         let arcs = export::write(dir, &p, &cfg)?;
@@ -51,6 +52,7 @@ fn main() -> anyhow::Result<()> {
     let cpu = cpu_seconds() - cpu;
     if let Some(dir) = &dir {
         export::write_solution(&dir.join("engine_solution.csv"), &out)?;
+        export::write_graph(&dir.join("graph.csv"), &out)?;
     }
     println!(
         "engine wall {:?}, CPU {cpu:.2} s (user + system, all threads)\n{:#?}\n{:#?}\n{:#?}",

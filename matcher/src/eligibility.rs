@@ -18,6 +18,12 @@ pub struct MatchConfig {
     /// Initial candidate list length per unit; the exact solver widens lists as needed, so
     /// this only changes speed, never the result's optimality.
     pub candidates_per_unit: usize,
+    /// Keep each tier's final candidate graph in the outcome ([`MatchOutcome::graph`]):
+    /// the sparse graph on which the tier's optimum was proven, for handing to another
+    /// solver. Off by default: it holds every candidate arc (millions nationally).
+    ///
+    /// [`MatchOutcome::graph`]: crate::MatchOutcome::graph
+    pub keep_graph: bool,
 }
 
 impl Default for MatchConfig {
@@ -29,6 +35,7 @@ impl Default for MatchConfig {
             interest_bonus_km: 2.0,
             seed: 0,
             candidates_per_unit: 8,
+            keep_graph: false,
         }
     }
 }

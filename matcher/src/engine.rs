@@ -6,12 +6,12 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::duals;
-use crate::eligibility::{MatchConfig, Pair, eligibility_at};
+use crate::eligibility::{MatchConfig, eligibility_at};
 use crate::finish::{Placement, finish};
 use crate::flow::{self, Flow, NONE};
 use crate::index::SpatialIndex;
 use crate::model::Problem;
-use crate::outcome::{MatchOutcome, PhaseTimes, SolveStats};
+use crate::outcome::{GraphArc, MatchOutcome, PhaseTimes, SolveStats};
 use crate::prepare::{Group, MatchError, split};
 
 mod candidates;
@@ -43,7 +43,7 @@ use layout::{Curve, Layout};
 pub fn solve(problem: &Problem, config: &MatchConfig) -> Result<MatchOutcome, MatchError> {
     let start = Instant::now();
     let groups = split(problem, config.seed)?;
-    let solved: Vec<(Vec<Placement>, PhaseTimes, SolveStats)> = groups
+    let solved: Vec<Solved> = groups
         .par_iter()
         .map(|g| solve_group(problem, g, config))
         .collect();
@@ -53,10 +53,18 @@ pub fn solve(problem: &Problem, config: &MatchConfig) -> Result<MatchOutcome, Ma
         groups: groups.len(),
         ..SolveStats::default()
     };
-    for ((placed, t, s), g) in solved.into_iter().zip(&groups) {
+    let mut graph = Vec::new();
+    for (solved, g) in solved.into_iter().zip(&groups) {
+        let Solved {
+            placed,
+            times: t,
+            stats: s,
+            graph: arcs,
+        } = solved;
         for (p, &u) in placed.into_iter().zip(&g.units) {
             placement[u as usize] = p.map(|(l, pair)| (g.slots[l as usize], pair));
         }
+        graph.extend(arcs);
         times.index_build += t.index_build;
         times.candidates += t.candidates;
         times.solve += t.solve;
@@ -65,20 +73,28 @@ pub fn solve(problem: &Problem, config: &MatchConfig) -> Result<MatchOutcome, Ma
         stats.widenings += s.widenings;
         stats.violations += s.violations;
     }
-    Ok(finish(
-        problem, config, &groups, placement, times, stats, start,
-    ))
+    let mut outcome = finish(problem, config, &groups, placement, times, stats, start);
+    // Stable: each unit's arcs stay in its list's order.
+    graph.sort_by_key(|&(u, _)| u);
+    outcome.graph = graph.into_iter().map(|(_, arc)| arc).collect();
+    Ok(outcome)
+}
+
+/// What solving one group gives: each unit's slot (group numbering) and pair, the group's
+/// phase times and counters, and, with [`MatchConfig::keep_graph`], its final candidate
+/// arcs keyed by the problem's unit index.
+struct Solved {
+    placed: Vec<Placement>,
+    times: PhaseTimes,
+    stats: SolveStats,
+    graph: Vec<(u32, GraphArc)>,
 }
 
 /// Candidate list of one unit: arcs, and the distance of its last candidate when the list
 /// was cut (`None`: every eligible slot in radius is in the list).
 type Candidates = (Vec<(u32, i64)>, Option<f64>);
 
-fn solve_group(
-    problem: &Problem,
-    group: &Group,
-    config: &MatchConfig,
-) -> (Vec<Option<(u32, Pair)>>, PhaseTimes, SolveStats) {
+fn solve_group(problem: &Problem, group: &Group, config: &MatchConfig) -> Solved {
     let mut remaining: Vec<u32> = group
         .slots
         .iter()
@@ -90,6 +106,7 @@ fn solve_group(
     });
     let mut times = PhaseTimes::default();
     let mut stats = SolveStats::default();
+    let mut graph = Vec::new();
     let mut lo = 0;
     while lo < group.units.len() {
         let rank = problem.units[group.units[lo] as usize].tier.rank();
@@ -106,7 +123,20 @@ fn solve_group(
             remaining: &remaining,
             slot_curve: &slot_curve,
         };
-        let flow = tier.solve(&mut times, &mut stats);
+        let (flow, lists) = tier.solve(&mut times, &mut stats);
+        if config.keep_graph {
+            for (k, (list, _)) in lists.iter().enumerate() {
+                let u = tier.units[k];
+                graph.extend(list.iter().map(|&(l, cost_m)| {
+                    let arc = GraphArc {
+                        unit: problem.units[u as usize].id,
+                        slot: problem.slots[group.slots[l as usize] as usize].id,
+                        cost_m,
+                    };
+                    (u, arc)
+                }));
+            }
+        }
         for (k, &slot) in flow.assign.iter().enumerate() {
             if slot != NONE {
                 let u = &problem.units[tier.units[k] as usize];
@@ -121,7 +151,12 @@ fn solve_group(
         }
         lo = hi;
     }
-    (placed, times, stats)
+    Solved {
+        placed,
+        times,
+        stats,
+        graph,
+    }
 }
 
 /// One tier of one group, on the seats the stronger tiers left.
@@ -136,7 +171,8 @@ struct Tier<'a> {
 }
 
 impl<'a> Tier<'a> {
-    fn solve(&self, times: &mut PhaseTimes, stats: &mut SolveStats) -> Flow {
+    /// The tier's optimal flow, with the candidate lists it was proven on.
+    fn solve(&self, times: &mut PhaseTimes, stats: &mut SolveStats) -> (Flow, Vec<Candidates>) {
         let t = Instant::now();
         let open = |l: usize| self.remaining[l] > 0;
         let index = self.group.slot_index(self.problem, open);
@@ -238,7 +274,7 @@ impl<'a> Tier<'a> {
             }
             if violations.is_empty() {
                 stats.candidate_arcs += arcs.slot.len() as u64;
-                return flow;
+                return (flow, lists);
             }
             stats.widenings += 1;
             stats.violations += violations.len() as u64;

@@ -77,6 +77,7 @@ pub(crate) fn finish(
         metrics,
         times,
         stats,
+        graph: Vec::new(),
     }
 }
 

@@ -93,5 +93,7 @@ pub use model::{
     BadSector, GroupSize, IsoWeek, Kind, Problem, Sectors, Slot, Tier, Track, Tracks, Unit,
     WeekSpan,
 };
-pub use outcome::{Assignment, MatchOutcome, PhaseTimes, SolveStats, Unmatched, UnmatchedReason};
+pub use outcome::{
+    Assignment, GraphArc, MatchOutcome, PhaseTimes, SolveStats, Unmatched, UnmatchedReason,
+};
 pub use prepare::MatchError;

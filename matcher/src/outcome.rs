@@ -100,6 +100,17 @@ pub struct SolveStats {
     pub violations: u64,
 }
 
+/// One arc of a tier's final candidate graph (see [`MatchOutcome::graph`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphArc {
+    /// The unit's id.
+    pub unit: u64,
+    /// The slot's id.
+    pub slot: u64,
+    /// The pair's cost in metres, as optimised.
+    pub cost_m: i64,
+}
+
 /// Result of a matching run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchOutcome {
@@ -113,4 +124,10 @@ pub struct MatchOutcome {
     pub times: PhaseTimes,
     /// Solver counters (zero for the greedy baseline).
     pub stats: SolveStats,
+    /// With [`MatchConfig::keep_graph`](crate::MatchConfig::keep_graph), every arc of
+    /// every tier's final candidate graph, in unit order of the problem: the pairs the
+    /// flow was optimal on when the dual check passed. Each tier's optimum on these arcs
+    /// alone (on the seats the stronger tiers left) is its optimum on all eligible pairs.
+    /// Empty otherwise, and for the greedy baseline.
+    pub graph: Vec<GraphArc>,
 }

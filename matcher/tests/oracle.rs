@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+
 use common::{Shape, assert_tierwise_optimal, instance};
 use matcher::*;
 
@@ -66,6 +68,69 @@ fn engine_is_tierwise_optimal_when_units_fail_on_many_pruned_pairs() {
         assert_tierwise_optimal(&p, &config(seed, 1), &out);
         assert_eq!(out.metrics.blocking_pairs, 0, "seed {seed}");
     }
+}
+
+/// The kept graph is what the proof stood on: the outcome is the same with or without it,
+/// it holds every proposal's arc at its cost, only eligible pairs (once each) at the cost
+/// eligibility gives, and fewer of them than all eligible pairs.
+#[test]
+fn kept_graph_holds_each_tiers_optimum() {
+    let mut pruned = 0;
+    for seed in 0..60 {
+        let shape = Shape {
+            units: 14,
+            slots: 8,
+            weeks: 2,
+            mixed_kinds: true,
+            max_seats: 2,
+            ..Shape::default()
+        };
+        let p = instance(7000 + seed, shape);
+        let cfg = MatchConfig {
+            keep_graph: true,
+            ..config(seed, 1)
+        };
+        let kept = solve(&p, &cfg).unwrap();
+        let mut plain = solve(&p, &config(seed, 1)).unwrap();
+        assert!(plain.graph.is_empty());
+        plain.graph = kept.graph.clone();
+        plain.times = kept.times;
+        assert_eq!(
+            plain, kept,
+            "seed {seed}: keeping the graph changed the outcome"
+        );
+
+        let units: std::collections::HashMap<u64, &Unit> =
+            p.units.iter().map(|u| (u.id, u)).collect();
+        let slots: std::collections::HashMap<u64, &Slot> =
+            p.slots.iter().map(|s| (s.id, s)).collect();
+        let arcs: BTreeSet<(u64, u64)> = kept.graph.iter().map(|a| (a.unit, a.slot)).collect();
+        assert_eq!(arcs.len(), kept.graph.len(), "seed {seed}: an arc twice");
+        for a in &kept.graph {
+            let pair = eligibility(units[&a.unit], slots[&a.slot], &cfg).expect("eligible");
+            assert_eq!(pair.cost, a.cost_m, "seed {seed}");
+        }
+        for a in &kept.assignments {
+            assert!(
+                kept.graph
+                    .iter()
+                    .any(|g| (g.unit, g.slot, g.cost_m) == (a.unit, a.slot, a.cost_m)),
+                "seed {seed}: proposal {a:?} not in the graph"
+            );
+        }
+        let eligible = p
+            .units
+            .iter()
+            .flat_map(|u| p.slots.iter().map(move |s| (u, s)))
+            .filter(|(u, s)| eligibility(u, s, &cfg).is_ok())
+            .count();
+        pruned += eligible - arcs.len();
+        assert_tierwise_optimal(&p, &cfg, &kept);
+    }
+    assert!(
+        pruned > 0,
+        "the graphs held every eligible pair: nothing was pruned"
+    );
 }
 
 #[test]

@@ -61,6 +61,21 @@ pub fn write(dir: &Path, problem: &Problem, config: &MatchConfig) -> anyhow::Res
     Ok(count)
 }
 
+/// Writes the engine's final candidate graph ([`matcher::MatchOutcome::graph`]) as
+/// `unit,slot,cost` CSV, the format of `arcs.csv`: `ortools_mcf.py --arcs` solves each
+/// tier on these arcs alone, which must give the same optimum as on every eligible pair.
+pub fn write_graph(path: &Path, outcome: &matcher::MatchOutcome) -> anyhow::Result<()> {
+    let mut out = BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    );
+    writeln!(out, "unit,slot,cost")?;
+    for a in &outcome.graph {
+        writeln!(out, "{},{},{}", a.unit, a.slot, a.cost_m)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// Writes the engine's proposals as `unit,slot` CSV (what `ortools_mcf.py --residual-from`
 /// reads to solve each tier on the seats the engine's stronger tiers left).
 pub fn write_solution(path: &Path, outcome: &matcher::MatchOutcome) -> anyhow::Result<()> {

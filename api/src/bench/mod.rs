@@ -57,7 +57,8 @@ pub struct NationalArgs {
     #[arg(long, default_value = "../shared/data")]
     pub data_dir: PathBuf,
     /// Write the tiered instance (units.csv, slots.csv, arcs.csv with every eligible
-    /// pair) to this folder, for `matcher/benches/ortools_mcf.py`.
+    /// pair) to this folder, for `matcher/benches/ortools_mcf.py`, and after the run the
+    /// engine's solution (engine_solution.csv) and final candidate graph (graph.csv).
     #[arg(long)]
     pub export: Option<PathBuf>,
     /// Read a solution (CSV `unit,slot`) of the same instance and compare it with the

@@ -34,6 +34,7 @@ pub fn national(args: &NationalArgs) -> anyhow::Result<()> {
     );
     let config = MatchConfig {
         seed: args.seed,
+        keep_graph: args.export.is_some(),
         ..MatchConfig::default()
     };
     if let Some(dir) = &args.export {
@@ -51,6 +52,7 @@ pub fn national(args: &NationalArgs) -> anyhow::Result<()> {
     let memory = peak_memory_mib();
     if let Some(dir) = &args.export {
         export::write_solution(&dir.join("engine_solution.csv"), &exact)?;
+        export::write_graph(&dir.join("graph.csv"), &exact)?;
     }
     println!(
         "\nexact engine: {} wall, {} CPU (user + system, all threads)",
