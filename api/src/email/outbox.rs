@@ -201,7 +201,11 @@ pub const ERASED: &str = "[effacé]";
 /// transaction (a person's erasure): unsent ones are dropped; the others
 /// keep their kind, status and dates, lose their subject and text, and
 /// their recipient too when `recipient` (the erased person's own copies).
-/// A failed one becomes suppressed, so that no retry sends it empty.
+/// A failed one becomes suppressed, so that no retry sends it empty; so does
+/// one a sender has claimed but not sent: the sender holds its text in
+/// memory, and [`renew`], which it calls just before delivering, then finds
+/// the claim gone. Only a message whose delivery was already under way when
+/// the erasure committed can still go out.
 pub async fn erase(
     db: &impl ConnectionTrait,
     references: &[String],
@@ -218,8 +222,13 @@ pub async fn erase(
         .await?;
     email_outbox::Entity::update_many()
         .col_expr(Column::Status, Expr::value(Status::Suppressed.as_str()))
+        .col_expr(Column::ClaimToken, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(tagged())
-        .filter(Column::Status.eq(Status::Failed.as_str()))
+        .filter(Column::Status.is_in([Status::Failed.as_str(), Status::Sending.as_str()]))
         .exec(db)
         .await?;
     let mut update = email_outbox::Entity::update_many()

@@ -64,7 +64,7 @@ impl Sender {
             let id = message.id;
             let until = Utc::now() + chrono::Duration::from_std(lease).unwrap_or_default();
             if !outbox::renew(&self.db, id, claim.token, until).await? {
-                tracing::warn!(%id, "e-mail claim lost before sending; left to its new owner");
+                tracing::warn!(%id, "e-mail claim lost before sending (erased, or taken over by another sender); not sent");
                 continue;
             }
             let attempts = message.attempts;

@@ -662,3 +662,90 @@ db_test!(
         assert_eq!(app.get(&path, Some(token)).await.expect(200), cleared);
     }
 );
+
+/// A message a sender has claimed but not delivered yet (its text is in the
+/// sender's memory) is not delivered once its mentee is erased: the
+/// sender's last check before delivering, `renew`, finds the claim gone.
+mod erasing_a_mentee_stops_a_claimed_message {
+    use super::*;
+    use entity::email_outbox::{Column, Entity};
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    async fn run(backend: Backend) {
+        // No sender in this process: the test plays one, step by step.
+        let app = TestApp::spawn_with(backend, |s| s.email.sender_enabled = false).await;
+        let admin = app.admin().await;
+        let coordinator = app.coordinator(&admin).await;
+        let token = coordinator.token.as_str();
+        let address = format!("claimed-{}@example.fr", Uuid::now_v7().simple());
+        let body = with(mentee("Maëlle", "Claimed"), json!({"email": address}));
+        let created = create(&app, token, &body).await;
+        let mentor = app
+            .post("/v1/mentors", Some(token), &mentor_body())
+            .await
+            .expect(201);
+        app.post(
+            "/v1/pairings",
+            Some(token),
+            &json!({"mentee_id": created["id"], "mentor_id": mentor["id"], "status": "proposed"}),
+        )
+        .await
+        .expect(201);
+
+        let claim = api::email::claim(
+            &app.db,
+            chrono::Utc::now(),
+            std::time::Duration::from_secs(600),
+            100,
+        )
+        .await
+        .unwrap();
+        let claimed: Vec<Uuid> = claim
+            .messages
+            .iter()
+            .filter(|m| m.kind == "pairing_proposed")
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(claimed.len(), 2, "one to the mentee, one to the mentor");
+        assert!(claim.messages.iter().any(|m| m.recipient == address));
+
+        app.delete(&format!("/v1/mentees/{}", id_of(&created)), Some(token))
+            .await
+            .expect(204);
+
+        let until = chrono::Utc::now() + chrono::Duration::minutes(10);
+        for &id in &claimed {
+            assert!(
+                !api::email::renew(&app.db, id, claim.token, until)
+                    .await
+                    .unwrap(),
+                "the sender would still deliver {id}, which names the erased mentee"
+            );
+        }
+        let rows = Entity::find()
+            .filter(Column::Id.is_in(claimed.clone()))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        for row in rows {
+            assert_eq!(row.status, "suppressed");
+            assert_eq!(row.text_body, api::email::ERASED);
+            assert_eq!(row.claim_token, None);
+        }
+        assert!(app.search_database(&address).await.is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_sqlite() {
+        run(Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_postgres() {
+        match Backend::postgres() {
+            Some(backend) => run(backend).await,
+            None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped"),
+        }
+    }
+}
