@@ -1,10 +1,11 @@
 //! One matching run: the pupils of one request (or of every request of a
 //! campaign) against the free seats, solved by the exact engine and written
-//! in one transaction that re-checks every seat it takes.
+//! in one transaction that re-checks every seat it takes and every offer it
+//! places on.
 mod reach;
 
 use super::JobContext;
-use crate::domain::{IsoWeek, OfferKind, PlacementStatus, PupilStatus, Sector, Track};
+use crate::domain::{IsoWeek, OfferKind, OfferStatus, PlacementStatus, PupilStatus, Sector, Track};
 use crate::notify;
 use crate::store::schools::SchoolContext;
 use crate::store::{self, match_requests, placements, pupils, schools};
@@ -14,14 +15,17 @@ use matcher::{
     Tracks, Unit, WeekSpan,
 };
 use sea_orm::sea_query::{Expr, LockType};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// Seats or pupils changed between reading and writing: solve again.
+    /// Seats, pupils or the offers placed on changed between reading and
+    /// writing: solve again.
     #[error("the data changed during the run")]
     Stale,
     /// A request of the run was cancelled.
@@ -47,6 +51,10 @@ struct UnitMeta {
 struct SlotMeta {
     offer_id: Uuid,
     company_id: Uuid,
+    /// The offer's `updated_at` when read: every offer write (PATCH, PUT
+    /// external, archive) sets it, so the commit knows the offer is still
+    /// the one solved on.
+    offer_version: chrono::DateTime<chrono::Utc>,
 }
 
 pub fn tier_of(priority: &str) -> Tier {
@@ -278,6 +286,7 @@ async fn build(
         slot_metas.push(SlotMeta {
             offer_id: o.id,
             company_id: o.organisation_id,
+            offer_version: o.updated_at,
         });
     }
     Ok(Built {
@@ -403,9 +412,13 @@ async fn commit(
         }
     }
     // Seats: lock the offer-weeks taken (PostgreSQL; SQLite has one writer),
-    // then check against what is held now, not what was read before solving.
-    // In key order, so that two runs taking some of the same offer-weeks
-    // never each hold one the other waits for.
+    // then check the offers and the seats against what they are now, not
+    // what was read before solving. In key order, so that two runs taking
+    // some of the same offer-weeks never each hold one the other waits for.
+    // A week that a PATCH deleted and wrote again while this waited for it
+    // is not returned (PostgreSQL skips a row deleted by the transaction it
+    // waited for, and the new row is not in this statement's snapshot): it
+    // counts no seat, and the offer's new version is seen below, so `Stale`.
     let mut taken: HashMap<usize, u32> = HashMap::new();
     for a in &outcome.assignments {
         *taken.entry(a.slot as usize).or_insert(0) += 1;
@@ -424,6 +437,7 @@ async fn commit(
             .into_iter()
             .map(|w| ((w.offer_id, w.week), w.seats))
             .collect();
+        offers_unchanged(&txn, built, taken.keys()).await?;
         let held = placements::held_seats(&txn, &offer_ids, &built.weeks).await?;
         for (slot, n) in &taken {
             let offer_id = built.slots[*slot].offer_id;
@@ -507,6 +521,61 @@ async fn commit(
     super::finish_job(&txn, job_id).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// `Stale` unless every offer of `slots` is still published and unchanged
+/// since `build` read it: archived, unpublished, moved, given other tracks,
+/// sectors, groups or weeks while the run solved or waited for the weeks'
+/// locks, it is not the offer the run solved on.
+///
+/// Read once the offer-weeks are locked: every offer writer takes the
+/// offer's weeks `FOR UPDATE` before it changes the offer (see
+/// `store::offers::lock`), so none can commit a change from here until this
+/// transaction ends, and any that committed before is seen (a new snapshot
+/// per statement on PostgreSQL; SQLite has one writer). A plain read: it
+/// waits for no lock, so the lock order stays weeks only. `FOR SHARE` here
+/// would wait for a writer holding the offer row while that writer waits for
+/// the weeks held here: a deadlock.
+///
+/// The versions are compared for equality, not order: a clock stepped back,
+/// or another host's, still shows as a change.
+async fn offers_unchanged(
+    txn: &impl sea_orm::ConnectionTrait,
+    built: &Built,
+    slots: impl Iterator<Item = &usize>,
+) -> Result<(), RunError> {
+    let read: HashMap<Uuid, chrono::DateTime<chrono::Utc>> = slots
+        .map(|s| &built.slots[*s])
+        .map(|m| (m.offer_id, m.offer_version))
+        .collect();
+    // A national run takes tens of thousands of offers: bounded IN lists.
+    let ids: Vec<Uuid> = read.keys().copied().collect();
+    let mut now: HashMap<Uuid, (String, chrono::DateTime<chrono::Utc>)> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows = offer::Entity::find()
+            .select_only()
+            .column(offer::Column::Id)
+            .column(offer::Column::Status)
+            .column(offer::Column::UpdatedAt)
+            .filter(offer::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple::<(Uuid, String, chrono::DateTime<chrono::Utc>)>()
+            .all(txn)
+            .await?;
+        now.extend(
+            rows.into_iter()
+                .map(|(id, status, version)| (id, (status, version))),
+        );
+    }
+    let unchanged = read.iter().all(|(id, version)| {
+        now.get(id).is_some_and(|(status, current)| {
+            status == OfferStatus::Published.as_str() && current == version
+        })
+    });
+    if unchanged {
+        Ok(())
+    } else {
+        Err(RunError::Stale)
+    }
 }
 
 fn unmatched_json(unit: &UnitMeta, reason: &str) -> Value {

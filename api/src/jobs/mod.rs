@@ -198,7 +198,7 @@ async fn process(ctx: &JobContext, job: &job::Model) -> Result<(), RunError> {
                 return Ok(());
             }
             Err(RunError::Stale) => {
-                tracing::info!(job = %job.id, attempt, "seats or pupils changed during the run; solving again");
+                tracing::info!(job = %job.id, attempt, "seats, pupils or offers changed during the run; solving again");
             }
             Err(RunError::Cancelled) => {
                 jobs::finish(&ctx.db, job.id, "cancelled", None).await?;

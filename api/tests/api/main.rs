@@ -9,6 +9,7 @@ mod concurrent_patches;
 mod demo;
 mod email;
 mod errors;
+mod match_run_commit;
 mod matching;
 mod meetings;
 mod mentees;

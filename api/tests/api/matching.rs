@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use uuid::Uuid;
 
-const WEEK: &str = "2027-W03";
+pub(crate) const WEEK: &str = "2027-W03";
 
 /// An offer at the first REP+ collège of Seine-Saint-Denis, the school the
 /// tests request from.
@@ -58,7 +58,7 @@ async fn pupils(app: &TestApp, school: &Member, n: usize, class: &str) -> Vec<St
     ids
 }
 
-async fn wait_done(app: &TestApp, school: &Member, id: &str) -> Value {
+pub(crate) async fn wait_done(app: &TestApp, school: &Member, id: &str) -> Value {
     for _ in 0..400 {
         let body = app
             .get(&format!("/v1/match-requests/{id}"), Some(&school.token))
