@@ -15,13 +15,11 @@
 //! mentee erases them too ([`forget_mentee`]).
 use crate::domain::PairingStatus;
 use crate::email::{self, Email, PUBLIC_BASE_URL_PLACEHOLDER, PairingMail, PairingRole};
+use crate::store::{IN_LIST, find_in};
 use entity::{mentee, mentor, organisation, pairing, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
-
-/// Ids per IN list: SQLite and PostgreSQL both cap bound parameters.
-const IN_LIST: usize = 500;
 
 /// Which message a change of status calls for, if any: entering `proposed`,
 /// or `active` for the first time (a pause ending is no start).
@@ -207,26 +205,6 @@ impl Directory {
         }
         Ok(())
     }
-}
-
-/// The rows of `E` whose `column` is one of `ids`, in IN lists of
-/// [`IN_LIST`].
-async fn find_in<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    column: E::Column,
-    ids: BTreeSet<Uuid>,
-) -> Result<Vec<E::Model>, DbErr> {
-    let ids: Vec<Uuid> = ids.into_iter().collect();
-    let mut rows = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(IN_LIST) {
-        rows.extend(
-            E::find()
-                .filter(column.is_in(chunk.iter().copied()))
-                .all(db)
-                .await?,
-        );
-    }
-    Ok(rows)
 }
 
 /// The address mentors and mentees may write to, per structure: its first
