@@ -77,13 +77,19 @@ pub async fn reachable_offers(
             .map(|(i, u)| (i, u.point))
             .collect(),
     );
+    // Stops at the first unit that reaches the offer: in a national run
+    // thousands of units are within the widest radius of an offer in a
+    // city, and listing them all for each of 33,000 offers took 76 s of a
+    // debug build's run (this whole read now 4-9 s).
     Ok(offers
         .into_iter()
         .filter(|o| {
-            index
-                .within_km(GeoPoint::new(o.lat, o.lon), widest)
-                .iter()
-                .any(|(i, km)| *km <= config.radius_km(&units[*i]))
+            let mut reached = false;
+            index.for_each_within_km(GeoPoint::new(o.lat, o.lon), widest, |i, _, km| {
+                reached = km <= config.radius_km(&units[i]);
+                !reached
+            });
+            reached
         })
         .collect())
 }
