@@ -7,10 +7,11 @@ pub mod pairing;
 
 use crate::domain::PlacementStatus;
 use crate::email::{self, Email, EmailKind, PlacementMail};
+use crate::store::{find_in, find_in_chunks};
 use chrono::{DateTime, Duration, Utc};
 use entity::{college, offer, organisation, placement, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
 /// Reminders go out this long before a proposal lapses.
@@ -30,30 +31,34 @@ impl Directory {
         db: &impl ConnectionTrait,
         placements: &[placement::Model],
     ) -> Result<Self, DbErr> {
-        let offer_ids: Vec<Uuid> = placements.iter().map(|p| p.offer_id).collect();
+        // A campaign run's batch is national: its ids go in bounded IN
+        // lists, once each.
+        let offer_ids: BTreeSet<Uuid> = placements.iter().map(|p| p.offer_id).collect();
         let org_ids: Vec<Uuid> = placements
             .iter()
             .flat_map(|p| [p.company_id, p.school_id])
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
-        let offers = offer::Entity::find()
-            .filter(offer::Column::Id.is_in(offer_ids))
-            .all(db)
+        let offers = find_in::<offer::Entity>(db, offer::Column::Id, offer_ids)
             .await?
             .into_iter()
             .map(|o| (o.id, o))
             .collect();
-        let orgs = organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in(org_ids.clone()))
-            .all(db)
-            .await?;
-        let uais: Vec<String> = orgs.iter().filter_map(|o| o.uai.clone()).collect();
-        let colleges: HashMap<String, String> = college::Entity::find()
-            .filter(college::Column::Uai.is_in(uais))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.uai, c.name))
-            .collect();
+        let orgs = find_in_chunks(
+            db,
+            organisation::Entity::find(),
+            organisation::Column::Id,
+            &org_ids,
+        )
+        .await?;
+        let uais: BTreeSet<String> = orgs.iter().filter_map(|o| o.uai.clone()).collect();
+        let colleges: HashMap<String, String> =
+            find_in::<college::Entity>(db, college::Column::Uai, uais)
+                .await?
+                .into_iter()
+                .map(|c| (c.uai, c.name))
+                .collect();
         let school_names = orgs
             .iter()
             .filter_map(|o| {
@@ -63,13 +68,10 @@ impl Directory {
             })
             .collect();
         let mut school_emails: HashMap<Uuid, Vec<String>> = HashMap::new();
-        for u in user::Entity::find()
-            .filter(user::Column::OrganisationId.is_in(org_ids))
+        let school_users = user::Entity::find()
             .filter(user::Column::Role.eq("school"))
-            .filter(user::Column::PasswordHash.is_not_null())
-            .all(db)
-            .await?
-        {
+            .filter(user::Column::PasswordHash.is_not_null());
+        for u in find_in_chunks(db, school_users, user::Column::OrganisationId, &org_ids).await? {
             if let Some(org) = u.organisation_id {
                 school_emails.entry(org).or_default().push(u.email);
             }

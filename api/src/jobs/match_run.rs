@@ -224,7 +224,7 @@ async fn build(
     // week of the span.
     let offers = reach::reachable_offers(db, kind.as_str(), &units, config).await?;
     let mut seats_by_offer: HashMap<Uuid, BTreeMap<String, i32>> = HashMap::new();
-    for chunk in offers.chunks(1000) {
+    for chunk in offers.chunks(store::IN_LIST) {
         let week_rows = offer_week::Entity::find()
             .filter(offer_week::Column::OfferId.is_in(chunk.iter().map(|o| o.id)))
             .filter(offer_week::Column::Week.is_in(week_names.clone()))
@@ -423,20 +423,22 @@ async fn commit(
     for a in &outcome.assignments {
         *taken.entry(a.slot as usize).or_insert(0) += 1;
     }
-    let offer_ids: Vec<Uuid> = taken.keys().map(|s| built.slots[*s].offer_id).collect();
+    // A national run takes tens of thousands of offers: they go in bounded
+    // IN lists, in offer order, so the locks still come by (offer, week).
+    let mut offer_ids: Vec<Uuid> = taken.keys().map(|s| built.slots[*s].offer_id).collect();
+    offer_ids.sort_unstable();
     if !offer_ids.is_empty() {
         let rows = offer_week::Entity::find()
-            .filter(offer_week::Column::OfferId.is_in(offer_ids.clone()))
             .filter(offer_week::Column::Week.is_in(built.weeks.clone()))
             .order_by_asc(offer_week::Column::OfferId)
             .order_by_asc(offer_week::Column::Week);
         let rows = store::locked(db, rows, LockType::Update);
-        let seats: HashMap<(Uuid, String), i32> = rows
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|w| ((w.offer_id, w.week), w.seats))
-            .collect();
+        let seats: HashMap<(Uuid, String), i32> =
+            store::find_in_chunks(&txn, rows, offer_week::Column::OfferId, &offer_ids)
+                .await?
+                .into_iter()
+                .map(|w| ((w.offer_id, w.week), w.seats))
+                .collect();
         offers_unchanged(&txn, built, taken.keys()).await?;
         let held = placements::held_seats(&txn, &offer_ids, &built.weeks).await?;
         for (slot, n) in &taken {
@@ -551,7 +553,7 @@ async fn offers_unchanged(
     // A national run takes tens of thousands of offers: bounded IN lists.
     let ids: Vec<Uuid> = read.keys().copied().collect();
     let mut now: HashMap<Uuid, (String, chrono::DateTime<chrono::Utc>)> = HashMap::new();
-    for chunk in ids.chunks(1000) {
+    for chunk in ids.chunks(store::IN_LIST) {
         let rows = offer::Entity::find()
             .select_only()
             .column(offer::Column::Id)

@@ -15,7 +15,9 @@ fn active() -> [&'static str; 3] {
 }
 
 /// Seats held per `(offer, week)` for the given offers: the active
-/// placements whose weeks cover the week.
+/// placements whose weeks cover the week. A run counts them on every offer
+/// it reaches or takes, tens of thousands nationally: the offers go in IN
+/// lists of [`super::IN_LIST`].
 pub async fn held_seats(
     db: &impl ConnectionTrait,
     offer_ids: &[Uuid],
@@ -28,23 +30,25 @@ pub async fn held_seats(
     let (Some(first), Some(last)) = (weeks.iter().min(), weeks.iter().max()) else {
         return Ok(held);
     };
-    let rows: Vec<(Uuid, String, String)> = placement::Entity::find()
-        .select_only()
-        .column(placement::Column::OfferId)
-        .column(placement::Column::WeekStart)
-        .column(placement::Column::WeekEnd)
-        .filter(placement::Column::OfferId.is_in(offer_ids.iter().copied()))
-        .filter(placement::Column::Status.is_in(active()))
-        .filter(placement::Column::WeekStart.lte(last.clone()))
-        .filter(placement::Column::WeekEnd.gte(first.clone()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (offer, start, end) in rows {
-        for week in weeks {
-            // ISO week strings of one format sort like the weeks themselves.
-            if &start <= week && week <= &end {
-                *held.entry((offer, week.clone())).or_insert(0) += 1;
+    for chunk in offer_ids.chunks(super::IN_LIST) {
+        let rows: Vec<(Uuid, String, String)> = placement::Entity::find()
+            .select_only()
+            .column(placement::Column::OfferId)
+            .column(placement::Column::WeekStart)
+            .column(placement::Column::WeekEnd)
+            .filter(placement::Column::OfferId.is_in(chunk.iter().copied()))
+            .filter(placement::Column::Status.is_in(active()))
+            .filter(placement::Column::WeekStart.lte(last.clone()))
+            .filter(placement::Column::WeekEnd.gte(first.clone()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (offer, start, end) in rows {
+            for week in weeks {
+                // ISO week strings of one format sort like the weeks themselves.
+                if &start <= week && week <= &end {
+                    *held.entry((offer, week.clone())).or_insert(0) += 1;
+                }
             }
         }
     }

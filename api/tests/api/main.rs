@@ -10,6 +10,7 @@ mod demo;
 mod email;
 mod errors;
 mod match_run_commit;
+mod match_run_scale;
 mod matching;
 mod meetings;
 mod mentees;
