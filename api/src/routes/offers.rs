@@ -5,7 +5,7 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::{Caller, ValidatedJson, flatten};
 use crate::pagination::{PageQuery, Paginated};
 use crate::startup::AppState;
-use crate::store::offers::{self, OfferData, OfferFilter};
+use crate::store::offers::{self, OfferData, OfferFilter, OfferRecord};
 use actix_web::{HttpResponse, web};
 use dto::{OfferIn, OfferOut, OfferPatch};
 use parse::offer_data;
@@ -115,11 +115,7 @@ pub async fn patch(
     let record = offers::lock(&txn, org, id.into_inner())
         .await?
         .ok_or_else(|| ApiError::not_found("offer"))?;
-    if record.offer.status == OfferStatus::Archived.as_str() {
-        return Err(ApiError::Conflict(
-            "an archived offer cannot be changed".into(),
-        ));
-    }
+    not_archived(&record)?;
     let existing = record.offer.clone();
     let mut merged = OfferIn::from_out(OfferOut::from(record));
     merged.apply(patch)?;
@@ -132,6 +128,20 @@ pub async fn patch(
     txn.commit().await?;
     state.search.upsert(&updated);
     Ok(HttpResponse::Ok().json(OfferOut::from(updated)))
+}
+
+/// An archived offer is frozen: neither a PATCH nor an operator's PUT of
+/// the same remote id may change it, which would also bring it back into
+/// search (a routine re-sync must not undo the company's archive). Checked
+/// on the record [`offers::lock`] read, so an archive that committed while
+/// the writer waited for the lock is seen.
+fn not_archived(record: &OfferRecord) -> Result<(), ApiError> {
+    if record.offer.status == OfferStatus::Archived.as_str() {
+        return Err(ApiError::Conflict(
+            "an archived offer cannot be changed".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// A company may change its weeks and seats, but never below the seats its

@@ -19,6 +19,7 @@ mod mentoring_match;
 mod mentoring_stats;
 mod mentors;
 mod offers;
+mod offers_external;
 mod openapi;
 mod organisations;
 mod pairing_alerts;

@@ -2,7 +2,7 @@
 //! under the operator's own ids.
 use super::dto::{OfferIn, OfferOut};
 use super::parse::offer_data;
-use super::{company, seats_still_cover_placements};
+use super::{company, not_archived, seats_still_cover_placements};
 use crate::error::ApiError;
 use crate::extract::{Caller, ValidatedJson};
 use crate::startup::AppState;
@@ -18,8 +18,9 @@ fn valid_remote_id(remote_id: &str) -> bool {
 }
 
 /// Idempotent upsert keyed by the operator's own id: 201 when created, 200
-/// when an existing offer was replaced. Sending the same body twice leaves one
-/// offer with that content.
+/// when an existing offer was replaced, 409 when that offer is archived (as
+/// PATCH: an operator's re-sync must not bring back an offer the company
+/// archived). Sending the same body twice leaves one offer with that content.
 pub async fn upsert_external(
     state: web::Data<AppState>,
     caller: Caller,
@@ -41,11 +42,13 @@ pub async fn upsert_external(
     for _ in 0..2 {
         if let Some(existing) = offers::find_by_remote_id(&state.db, org, &remote_id).await? {
             // Under the offer's lock and its weeks' (see `offers::lock`): no
-            // match run adds placements between the count and the write.
+            // match run adds placements between the count and the write, and
+            // an archive that committed while we waited is seen.
             let txn = state.db.begin().await?;
             let locked = offers::lock(&txn, org, existing.id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("offer"))?;
+            not_archived(&locked)?;
             seats_still_cover_placements(&txn, existing.id, &data).await?;
             let record = offers::update(&txn, locked.offer, &data).await?;
             txn.commit().await?;
