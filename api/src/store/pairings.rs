@@ -179,6 +179,27 @@ pub async fn lock_mentor(
     super::locked(db, query, LockType::Update).one(db).await
 }
 
+/// The structure's pairing, its row locked until the transaction ends
+/// (PostgreSQL; SQLite has one writer): its status and its mentor stay what
+/// is read here until the caller's move is written, so a draft cannot be
+/// given another mentor in between. Taken after the lock of the mentor it
+/// is checked against ([`lock_mentor`]), never before: whoever writes a
+/// pairing under a mentor's lock (a new pairing, a draft's change of mentor,
+/// a move, a run, its publication, the mentor's deletion) takes the mentor
+/// first. `FOR NO KEY UPDATE`, as the move's own update: rows that only
+/// refer to the pairing (its history, its meetings) are not held up.
+pub async fn lock(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    id: Uuid,
+) -> Result<Option<pairing::Model>, DbErr> {
+    let query =
+        pairing::Entity::find_by_id(id).filter(pairing::Column::OrganisationId.eq(organisation_id));
+    super::locked(db, query, LockType::NoKeyUpdate)
+        .one(db)
+        .await
+}
+
 /// How many of the mentor's places are taken (active or paused pairings),
 /// leaving one pairing out.
 pub async fn places_taken(

@@ -28,6 +28,7 @@ mod pairing_export;
 mod pairings;
 mod placement_deadlines;
 mod placement_stats;
+mod proposals;
 mod pupils;
 mod reference;
 mod search;

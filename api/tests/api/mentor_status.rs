@@ -15,7 +15,7 @@ use std::future::Future;
 use uuid::Uuid;
 
 /// An active mentor with two places, in the mentees' commune.
-async fn new_mentor(app: &TestApp, token: &str) -> String {
+pub async fn new_mentor(app: &TestApp, token: &str) -> String {
     let mut body = mentor_body();
     body["commune_insee"] = json!("93066");
     body.as_object_mut()
@@ -31,7 +31,7 @@ async fn new_mentor(app: &TestApp, token: &str) -> String {
 /// Sends `request` while another session has paused `mentor` without
 /// committing yet, and commits the pause once the request waits for the
 /// mentor's row: the request must then read him paused.
-async fn paused_meanwhile(
+pub async fn paused_meanwhile(
     app: &TestApp,
     mentor_id: &str,
     request: impl Future<Output = Response>,
@@ -47,7 +47,7 @@ async fn paused_meanwhile(
     committed_while_waiting(app, holder, request).await
 }
 
-fn refused_as_paused(answer: &Response) {
+pub fn refused_as_paused(answer: &Response) {
     assert_eq!(answer.invalid_fields(), vec!["mentor_id"]);
     assert!(
         answer.text.contains("the mentor is paused"),
@@ -105,7 +105,7 @@ async fn a_mentor_paused_while_a_draft_waits_for_him_is_refused() {
     assert_eq!(draft["mentor"]["id"], json!(first), "{draft}");
 }
 
-async fn set_mentor_status(app: &TestApp, token: &str, mentor: &str, status: &str) {
+pub async fn set_mentor_status(app: &TestApp, token: &str, mentor: &str, status: &str) {
     app.patch(
         &format!("/v1/mentors/{mentor}"),
         Some(token),
@@ -273,7 +273,7 @@ db_test!(
     }
 );
 
-fn ids_of(values: &Value) -> Vec<String> {
+pub fn ids_of(values: &Value) -> Vec<String> {
     values
         .as_array()
         .expect("array")

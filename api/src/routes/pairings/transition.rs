@@ -90,23 +90,42 @@ pub(super) fn move_of(
 /// read under his lock: he must still be `active` (a mentor paused or
 /// inactive since the draft is refused as for a new pairing, 422 on
 /// `mentor_id`), and an activation needs one of his places.
+///
+/// `current` was read before any lock, and a draft's mentor may change
+/// until the draft's own row is locked: so the mentor it names is locked
+/// first, then the pairing (mentor then pairing, as every writer of a
+/// pairing takes them), and if the pairing changed in between (another
+/// status, another mentor) the move answers 409 to read it again, rather
+/// than check one mentor and propose the draft to another. Under both locks
+/// neither the mentor's status nor the draft's mentor can change before the
+/// move commits.
 pub(super) async fn check_mentor(
     txn: &sea_orm::DatabaseTransaction,
     current: &pairing::Model,
     to: PairingStatus,
 ) -> Result<(), ApiError> {
-    let Some(mentor_id) = current.mentor_id else {
-        if to == PairingStatus::Proposed {
-            // Proposed to no one, as before: a run's publication skips it.
-            return Ok(());
-        }
-        return Err(ApiError::Conflict(
-            "the mentor's profile was deleted; pair the mentee again".into(),
-        ));
+    let org = current.organisation_id;
+    let mentor = match current.mentor_id {
+        Some(id) => pairings::lock_mentor(txn, org, id).await?,
+        None => None,
     };
-    let mentor = pairings::lock_mentor(txn, current.organisation_id, mentor_id)
+    let locked = pairings::lock(txn, org, current.id)
         .await?
-        .ok_or_else(|| ApiError::Conflict("the mentor's profile was deleted".into()))?;
+        .ok_or_else(|| ApiError::not_found("pairing"))?;
+    // A mentor deleted before or meanwhile leaves the pairing without one
+    // (`mentor_id` set to null with the profile): refused below.
+    if locked.status != current.status
+        || locked
+            .mentor_id
+            .is_some_and(|id| Some(id) != current.mentor_id)
+    {
+        return Err(ApiError::Conflict(
+            "the pairing changed meanwhile; read it again".into(),
+        ));
+    }
+    let (Some(mentor_id), Some(mentor)) = (locked.mentor_id, mentor) else {
+        return Err(no_mentor(to));
+    };
     ApiError::check(super::unpairable(Some(&mentor)).into_iter().collect())?;
     if to != PairingStatus::Active {
         return Ok(());
@@ -119,4 +138,19 @@ pub(super) async fn check_mentor(
         )));
     }
     Ok(())
+}
+
+/// A pairing whose mentor's profile was deleted: a draft cannot be proposed
+/// to no one (422 on `mentor_id`: a draft may be given another mentor), a
+/// proposal or a paused pairing cannot start again (409: its mentor cannot
+/// change any more).
+fn no_mentor(to: PairingStatus) -> ApiError {
+    if to == PairingStatus::Proposed {
+        return ApiError::field(
+            "mentor_id",
+            "the draft has no mentor (his profile was deleted): give it one first \
+             (PATCH with mentor_id alone), then propose it",
+        );
+    }
+    ApiError::Conflict("the mentor's profile was deleted; pair the mentee again".into())
 }
