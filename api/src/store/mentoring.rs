@@ -212,17 +212,45 @@ pub async fn pairings_among(
     organisation_id: Uuid,
     ids: &[Uuid],
 ) -> Result<Vec<pairing::Model>, DbErr> {
+    among(db, organisation_id, ids, false).await
+}
+
+/// [`pairings_among`], each row locked until the transaction ends
+/// (PostgreSQL; SQLite has one writer), in id order as a publication moves
+/// them: their status and mentor stay what is read here until the caller
+/// commits. Take their mentors' locks first ([`lock_mentors_among`]), as
+/// whoever writes a pairing under a mentor's lock does.
+pub async fn lock_pairings_among(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<pairing::Model>, DbErr> {
+    among(db, organisation_id, ids, true).await
+}
+
+async fn among(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    ids: &[Uuid],
+    lock: bool,
+) -> Result<Vec<pairing::Model>, DbErr> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
     let mut rows = Vec::with_capacity(ids.len());
-    // Bounded IN lists: SQLite and PostgreSQL both cap bound parameters.
+    // Bounded IN lists (SQLite and PostgreSQL both cap bound parameters),
+    // chunks in id order: the whole stays in id order.
     for chunk in ids.chunks(500) {
-        rows.extend(
-            pairing::Entity::find()
-                .filter(pairing::Column::OrganisationId.eq(organisation_id))
-                .filter(pairing::Column::Id.is_in(chunk.iter().copied()))
-                .all(db)
-                .await?,
-        );
+        let query = pairing::Entity::find()
+            .filter(pairing::Column::OrganisationId.eq(organisation_id))
+            .filter(pairing::Column::Id.is_in(chunk.iter().copied()))
+            .order_by_asc(pairing::Column::Id);
+        let query = if lock {
+            super::locked(db, query, LockType::NoKeyUpdate)
+        } else {
+            query
+        };
+        rows.extend(query.all(db).await?);
     }
-    rows.sort_by_key(|p| p.id);
     Ok(rows)
 }

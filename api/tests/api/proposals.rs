@@ -1,12 +1,14 @@
-//! A draft is proposed by hand only to the mentor it has when it goes out,
-//! and only while he is `active`: the mentor is read under his lock, then
-//! the draft under its own, so neither a pause nor a change of the draft's
-//! mentor slips in between (PostgreSQL; SQLite has one writer and no row
-//! locks). A draft left without a mentor (his profile deleted) is given
-//! one before it is proposed.
+//! A draft goes out (proposed by hand, or with its run) only to the mentor
+//! it has when it goes out, and only while he is `active`: the mentor is
+//! read under his lock, then the draft under its own, so neither a pause
+//! nor a change of the draft's mentor slips in between (PostgreSQL; SQLite
+//! has one writer and no row locks). A draft left without a mentor (his
+//! profile deleted) is given one before it is proposed by hand.
 use crate::db_test;
 use crate::helpers::*;
-use crate::mentor_status::{new_mentor, paused_meanwhile, refused_as_paused, set_mentor_status};
+use crate::mentor_status::{
+    ids_of, new_mentor, paused_meanwhile, refused_as_paused, set_mentor_status,
+};
 use crate::pairings::new_mentee;
 use crate::postgres_or_skip;
 use entity::mentor;
@@ -153,3 +155,90 @@ db_test!(
         assert_eq!(proposed["mentor"]["id"], json!(other), "{proposed}");
     }
 );
+
+/// A run with one draft, to a mentor of its own, and another active mentor
+/// created after it: the run's id, the draft's path, the draft's mentor and
+/// the other mentor.
+async fn run_with_one_draft(app: &TestApp, token: &str) -> (String, String, String, String) {
+    let mentor = new_mentor(app, token).await;
+    new_mentee(app, token).await;
+    let run = app
+        .post("/v1/mentoring/match-runs", Some(token), &json!({}))
+        .await
+        .expect(201);
+    let ids = ids_of(&run["pairing_ids"]);
+    assert_eq!(ids.len(), 1, "{run}");
+    let path = format!("/v1/pairings/{}", ids[0]);
+    let draft = app.get(&path, Some(token)).await.expect(200);
+    assert_eq!(draft["mentor"]["id"], json!(mentor), "{draft}");
+    let other = new_mentor(app, token).await;
+    let run = run["id"].as_str().expect("id").to_owned();
+    (run, path, mentor, other)
+}
+
+/// Publishes `run` while a test session holds `first`'s lock (the draft's
+/// mentor as the publication reads it), giving the draft at `path` the
+/// mentor `second` (paused then when `pause`) while the publication waits.
+async fn publish_while_draft_changes(
+    app: &TestApp,
+    token: &str,
+    run: &str,
+    (path, first, second): (&str, &str, &str),
+    pause: bool,
+) -> Response {
+    let publish = format!("/v1/mentoring/match-runs/{run}/publish");
+    while_mentor_held(
+        app,
+        first,
+        app.post(&publish, Some(token), &json!({})),
+        give_mentor(app, token, path, second, pause),
+    )
+    .await
+}
+
+/// A run's draft given another mentor, then that mentor paused, while the
+/// publication waits for the draft's first mentor: the publication reads
+/// the draft again under its lock, starts over with the new mentor, finds
+/// him paused and proposes nothing (409 naming the draft and him), instead
+/// of proposing the draft to him unchecked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_draft_given_a_paused_mentor_while_its_run_is_published_stops_it() {
+    let app = TestApp::spawn(postgres_or_skip!()).await;
+    let admin = app.admin().await;
+    let c = app.coordinator(&admin).await;
+    let t = c.token.as_str();
+    let (run, path, first, second) = run_with_one_draft(&app, t).await;
+    let answer = publish_while_draft_changes(&app, t, &run, (&path, &first, &second), true).await;
+    assert_eq!(answer.status.as_u16(), 409, "{}", answer.text);
+    let detail = answer.body["detail"].as_str().expect("detail");
+    let draft_id = path.trim_start_matches("/v1/pairings/");
+    assert!(
+        detail.contains(&format!("{draft_id} (mentor {second} is paused)")),
+        "{detail}"
+    );
+    let draft = app.get(&path, Some(t)).await.expect(200);
+    assert_eq!(draft["status"], "draft", "{draft}");
+    let now = app
+        .get(&format!("/v1/mentoring/match-runs/{run}"), Some(t))
+        .await
+        .expect(200);
+    assert_eq!(now["published_at"], Value::Null, "{now}");
+}
+
+/// The same with the new mentor left active: the publication starts over
+/// with him and the draft goes out to him, as the coordinator chose.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_draft_given_another_mentor_while_its_run_is_published_goes_to_him() {
+    let app = TestApp::spawn(postgres_or_skip!()).await;
+    let admin = app.admin().await;
+    let c = app.coordinator(&admin).await;
+    let t = c.token.as_str();
+    let (run, path, first, second) = run_with_one_draft(&app, t).await;
+    let answer = publish_while_draft_changes(&app, t, &run, (&path, &first, &second), false).await;
+    let published = answer.expect(200);
+    let draft_id = path.trim_start_matches("/v1/pairings/");
+    assert_eq!(ids_of(&published["published"]), [draft_id], "{published}");
+    let draft = app.get(&path, Some(t)).await.expect(200);
+    assert_eq!(draft["status"], "proposed", "{draft}");
+    assert_eq!(draft["mentor"]["id"], json!(second), "{draft}");
+}
