@@ -95,8 +95,10 @@ fn drafts_without_active_mentor(
 }
 
 /// Every draft of the run still a draft becomes `proposed`, each through
-/// the pairing state machine (history row, and whatever the move triggers);
-/// drafts the coordinator discarded or moved by hand stay as they are.
+/// the pairing state machine (its history row); their e-mails are written
+/// together after the moves, in the same transaction, with what they need
+/// read once for the run (`notify::pairing::moved_ids`). Drafts the
+/// coordinator discarded or moved by hand stay as they are.
 ///
 /// All or nothing: when a draft's mentor was paused or made inactive since
 /// the run, nothing is proposed (409 naming those drafts), so that the
