@@ -135,47 +135,47 @@ fn reference(p: &placement::Model) -> String {
 
 /// A new proposal, made at `now` (the service's clock): the tutor hears of
 /// it, and the school is reminded two days before it lapses unless it
-/// answers first.
-pub async fn proposed(
-    db: &impl ConnectionTrait,
+/// answers first. The messages go into `batch`, which the caller writes
+/// with [`email::enqueue_many`] in the proposals' transaction: a campaign
+/// run proposes tens of thousands at once.
+pub fn proposed(
+    batch: &mut email::Batch,
     base_url: &str,
     dir: &Directory,
     p: &placement::Model,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) {
     if let Some(tutor) = dir.tutor(p) {
         let msg = dir.with_mail(p, Some(p.expires_at), |m| {
             Email::placement_proposed(base_url, tutor, m)
         });
-        email::enqueue(db, msg).await?;
+        batch.enqueue(msg);
     }
-    let school = dir.school(p).to_vec();
-    remind(db, base_url, dir, p, school, p.expires_at, now).await
+    remind(batch, base_url, dir, p, dir.school(p), p.expires_at, now);
 }
 
 /// Schedules the reminder on the service's clock: a deadline too close for
 /// one gets none. The worker's maintenance releases it when that clock
 /// reaches its time ([`email::release_scheduled`]).
-async fn remind(
-    db: &impl ConnectionTrait,
+fn remind(
+    batch: &mut email::Batch,
     base_url: &str,
     dir: &Directory,
     p: &placement::Model,
-    to: Vec<String>,
+    to: &[String],
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) {
     let at = expires_at - REMINDER_BEFORE;
     if at <= now {
-        return Ok(());
+        return;
     }
     for address in to {
         let msg = dir.with_mail(p, Some(expires_at), |m| {
-            Email::proposal_reminder(base_url, &address, m)
+            Email::proposal_reminder(base_url, address, m)
         });
-        email::enqueue_scheduled(db, msg, at, &reference(p)).await?;
+        batch.enqueue_scheduled(msg, at, &reference(p));
     }
-    Ok(())
 }
 
 /// A placement moved to `to` at `now` (the service's clock): the school
@@ -206,16 +206,17 @@ pub async fn changed(
     if to == PlacementStatus::Accepted
         && let Some(tutor) = dir.tutor(p)
     {
+        let mut batch = email::Batch::default();
         remind(
-            db,
+            &mut batch,
             base_url,
             dir,
             p,
-            vec![tutor.to_owned()],
+            &[tutor.to_owned()],
             expires_at,
             now,
-        )
-        .await?;
+        );
+        email::enqueue_many(db, batch).await?;
     }
     Ok(())
 }

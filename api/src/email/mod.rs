@@ -18,6 +18,10 @@
 //! waits as `scheduled` until the worker's maintenance, which reads that
 //! clock, queues it with [`release_scheduled`].
 //!
+//! An event that causes many messages at once (a campaign run proposing
+//! tens of thousands of placements) makes them into a [`Batch`] and writes
+//! it with [`enqueue_many`]: the same rows, a few INSERTs.
+//!
 //! The background [`Sender`] (one per process, spawned by the application)
 //! delivers committed messages over SMTP, or writes `.eml` files when no SMTP
 //! URL is configured; it retries transient failures with exponential backoff,
@@ -31,9 +35,9 @@ mod templates;
 mod transport;
 
 pub use outbox::{
-    Claim, ERASED, EmailKind, NewEmail, Outcome, PUBLIC_BASE_URL_PLACEHOLDER, Status,
-    UNSUBSCRIBE_PLACEHOLDER, cancel_scheduled, claim, enqueue, enqueue_about, enqueue_scheduled,
-    erase, find, list, release_scheduled, renew, requeue_failed, settle,
+    Batch, Claim, ERASED, EmailKind, NewEmail, Outcome, PUBLIC_BASE_URL_PLACEHOLDER, Status,
+    UNSUBSCRIBE_PLACEHOLDER, cancel_scheduled, claim, enqueue, enqueue_about, enqueue_many,
+    enqueue_scheduled, erase, find, list, release_scheduled, renew, requeue_failed, settle,
 };
 pub use preferences::{
     find as find_preference, find_by_token as find_preference_by_token, unsubscribe,
