@@ -3,6 +3,7 @@
 //! unsubscribe, on SQLite and on PostgreSQL.
 mod smtp;
 
+use crate::backend_test;
 use crate::helpers::*;
 use api::configuration::Settings;
 use api::email::{self, Email, PlacementMail};
@@ -19,31 +20,6 @@ use smtp::{SmtpServer, parse};
 use std::collections::HashSet;
 use std::time::Duration;
 use uuid::Uuid;
-
-/// Runs the body on SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
-macro_rules! email_test {
-    (async fn $name:ident($backend:ident: Backend $(,)?) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn run($backend: Backend) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_sqlite() {
-                run(Backend::Sqlite).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn on_postgres() {
-                match Backend::postgres() {
-                    Some(backend) => run(backend).await,
-                    None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped"),
-                }
-            }
-        }
-    };
-}
 
 const BASE_URL: &str = "https://tremplin.test";
 
@@ -150,7 +126,7 @@ fn placement() -> PlacementMail<'static> {
     }
 }
 
-email_test!(
+backend_test!(
     async fn an_invitation_arrives_with_its_recipient_subject_parts_and_headers(backend: Backend) {
         let smtp = SmtpServer::start().await;
         let app = TestApp::spawn_with(backend, |s| mail_to(s, &smtp)).await;
@@ -219,7 +195,7 @@ email_test!(
     }
 );
 
-email_test!(
+backend_test!(
     async fn a_message_waits_while_smtp_is_down_and_goes_out_once_when_it_is_back(
         backend: Backend,
     ) {
@@ -273,7 +249,7 @@ email_test!(
     }
 );
 
-email_test!(
+backend_test!(
     async fn a_550_marks_the_message_failed_with_the_servers_answer_and_an_admin_retry_sends_it(
         backend: Backend,
     ) {
@@ -361,7 +337,7 @@ email_test!(
     }
 );
 
-email_test!(
+backend_test!(
     async fn a_crash_between_commit_and_delivery_loses_nothing(backend: Backend) {
         let smtp = SmtpServer::start().await;
         // This process commits events but dies before its sender runs.
@@ -410,7 +386,7 @@ email_test!(
     }
 );
 
-email_test!(
+backend_test!(
     async fn two_instances_on_one_database_never_send_a_message_twice(backend: Backend) {
         let smtp = SmtpServer::start().await;
         let tune = |s: &mut Settings| {
@@ -455,7 +431,7 @@ email_test!(
     }
 );
 
-email_test!(
+backend_test!(
     async fn an_unsubscribed_address_gets_no_more_reminders_but_still_essential_mail(
         backend: Backend,
     ) {
@@ -534,7 +510,7 @@ email_test!(
     }
 );
 
-email_test!(
+backend_test!(
     async fn a_scheduled_reminder_waits_for_its_time_and_an_answer_cancels_it(backend: Backend) {
         let smtp = SmtpServer::start().await;
         let app = TestApp::spawn_with(backend, |s| mail_to(s, &smtp)).await;

@@ -45,6 +45,37 @@ macro_rules! db_test {
     };
 }
 
+/// Generates a test module running the body with a `Backend` on SQLite, and
+/// on PostgreSQL when `TEST_DATABASE_URL` is set, for tests that start their
+/// servers themselves (settings of their own, several instances).
+#[macro_export]
+macro_rules! backend_test {
+    ($(#[$meta:meta])* async fn $name:ident($backend:ident: Backend $(,)?) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+
+            async fn run($backend: Backend) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                run(Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                match Backend::postgres() {
+                    Some(backend) => run(backend).await,
+                    None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped"),
+                }
+            }
+        }
+    };
+}
+
 /// The PostgreSQL backend of a PostgreSQL-only test (row locks, concurrent
 /// sessions: SQLite has one writer), or returns from the test, saying so, when
 /// `TEST_DATABASE_URL` is not set.

@@ -1,7 +1,7 @@
 //! Mentees: a structure's young people, their computed tier, validation,
 //! isolation between structures, erasure, and the CSV import.
-use crate::db_test;
 use crate::helpers::*;
+use crate::{backend_test, db_test};
 use chrono::Datelike;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
@@ -663,15 +663,13 @@ db_test!(
     }
 );
 
-/// A message a sender has claimed but not delivered yet (its text is in the
-/// sender's memory) is not delivered once its mentee is erased: the
-/// sender's last check before delivering, `renew`, finds the claim gone.
-mod erasing_a_mentee_stops_a_claimed_message {
-    use super::*;
-    use entity::email_outbox::{Column, Entity};
-    use sea_orm::{ColumnTrait, QueryFilter};
-
-    async fn run(backend: Backend) {
+backend_test!(
+    /// A message a sender has claimed but not delivered yet (its text is in
+    /// the sender's memory) is not delivered once its mentee is erased: the
+    /// sender's last check before delivering, `renew`, finds the claim gone.
+    async fn erasing_a_mentee_stops_a_claimed_message(backend: Backend) {
+        use entity::email_outbox::{Column, Entity};
+        use sea_orm::{ColumnTrait, QueryFilter};
         // No sender in this process: the test plays one, step by step.
         let app = TestApp::spawn_with(backend, |s| s.email.sender_enabled = false).await;
         let admin = app.admin().await;
@@ -735,17 +733,4 @@ mod erasing_a_mentee_stops_a_claimed_message {
         }
         assert!(app.search_database(&address).await.is_empty());
     }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_sqlite() {
-        run(Backend::Sqlite).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_postgres() {
-        match Backend::postgres() {
-            Some(backend) => run(backend).await,
-            None => eprintln!("TEST_DATABASE_URL is not set: PostgreSQL run skipped"),
-        }
-    }
-}
+);

@@ -52,7 +52,7 @@ async fn digest_count(app: &TestApp) -> usize {
         .len()
 }
 
-email_test!(
+backend_test!(
     async fn the_digest_goes_once_a_week_to_each_subscribed_coordinator_of_a_structure_with_alerts(
         backend: Backend,
     ) {
@@ -203,7 +203,7 @@ email_test!(
     }
 );
 
-email_test!(
+backend_test!(
     async fn the_digest_goes_from_monday_six_in_paris_in_winter_and_in_summer(backend: Backend) {
         let clock = Clock::fixed(Utc::now());
         let app = TestApp::spawn_with(backend, |s| s.clock = clock.clone()).await;

@@ -56,7 +56,7 @@ async fn outbox_count(app: &TestApp, kind: &str) -> usize {
         .len()
 }
 
-email_test!(
+backend_test!(
     async fn a_proposal_and_a_start_reach_mentor_and_mentee_with_what_each_may_see(
         backend: Backend,
     ) {
@@ -169,7 +169,7 @@ email_test!(
     }
 );
 
-email_test!(
+backend_test!(
     async fn a_mentee_without_an_address_leaves_only_the_mentor_to_be_told(backend: Backend) {
         let smtp = SmtpServer::start().await;
         let app = TestApp::spawn_with(backend, |s| mail_to(s, &smtp)).await;
@@ -201,7 +201,7 @@ email_test!(
     }
 );
 
-email_test!(
+backend_test!(
     async fn publishing_a_match_run_mails_each_proposal_it_makes(backend: Backend) {
         let smtp = SmtpServer::start().await;
         let app = TestApp::spawn_with(backend, |s| mail_to(s, &smtp)).await;

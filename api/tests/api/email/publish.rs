@@ -144,7 +144,7 @@ async fn publish(app: &TestApp, at: &str, statements: &Statements, token: &str, 
     assert_eq!(response.status().as_u16(), 200);
 }
 
-email_test!(
+backend_test!(
     async fn publishing_runs_mails_every_proposal_and_reads_no_more_for_more_drafts(
         backend: Backend,
     ) {
