@@ -458,25 +458,38 @@ async fn commit(
     let now = ctx.clock.now();
     let expires_at = now + chrono::Duration::days(ctx.settings.placement_ttl_days);
     let kind = &requests[0].kind;
-    let mut rows = Vec::new();
-    for a in &outcome.assignments {
-        let unit = &built.units[a.unit as usize];
-        let slot = &built.slots[a.slot as usize];
-        let request = &requests[unit.request];
-        let claimed = pupil::Entity::update_many()
+    // The placed pupils, each still unplaced and not erased, or the run is
+    // stale: one UPDATE per `IN_LIST` pupils (a national run places hundreds
+    // of thousands), in id order so that row locks are taken in one order.
+    let mut placed: Vec<Uuid> = outcome
+        .assignments
+        .iter()
+        .flat_map(|a| built.units[a.unit as usize].pupils.iter().copied())
+        .collect();
+    placed.sort_unstable();
+    let mut claimed = 0;
+    for chunk in placed.chunks(store::IN_LIST) {
+        claimed += pupil::Entity::update_many()
             .col_expr(
                 pupil::Column::Status,
                 Expr::value(PupilStatus::Proposed.as_str()),
             )
             .col_expr(pupil::Column::UpdatedAt, Expr::value(now))
-            .filter(pupil::Column::Id.is_in(unit.pupils.clone()))
+            .filter(pupil::Column::Id.is_in(chunk.iter().copied()))
             .filter(pupil::Column::Status.eq(PupilStatus::Unplaced.as_str()))
             .filter(pupil::Column::ErasedAt.is_null())
             .exec(&txn)
-            .await?;
-        if claimed.rows_affected != unit.pupils.len() as u64 {
-            return Err(RunError::Stale);
-        }
+            .await?
+            .rows_affected;
+    }
+    if claimed != placed.len() as u64 {
+        return Err(RunError::Stale);
+    }
+    let mut rows = Vec::new();
+    for a in &outcome.assignments {
+        let unit = &built.units[a.unit as usize];
+        let slot = &built.slots[a.slot as usize];
+        let request = &requests[unit.request];
         rows.push(placement::Model {
             id: Uuid::now_v7(),
             match_request_id: request.id,
