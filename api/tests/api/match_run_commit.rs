@@ -1,6 +1,7 @@
-//! A match run's commit re-checks the offers it places on: an offer archived
-//! or changed after the run read it gets no placement, and the run solves
-//! again on the offers as they are now, in the same attempt.
+//! A match run's commit re-checks the offers it places on and the pupils it
+//! places: an offer archived or changed after the run read it, or a pupil
+//! erased meanwhile, gets no placement, and the run solves again on what is
+//! there now, in the same attempt.
 //!
 //! PostgreSQL only: each test holds a lock from a transaction of its own so
 //! that the offer's write lands in the run's window, deterministically.
@@ -231,4 +232,36 @@ async fn an_offer_patched_after_the_run_read_it_is_read_again() {
 
     let done = wait_done(&app, &s.school, &id).await;
     placed_on_the_far_seat_only(&app, &s, &done).await;
+}
+
+/// A pupil erased while the run that placed her waits for the offer's weeks
+/// gets no placement: the run's claim of its pupils (still unplaced, not
+/// erased) finds her erased, so it writes nothing and solves again, without
+/// her.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pupil_erased_while_the_run_waits_gets_no_placement() {
+    let backend = postgres_or_skip!();
+    let app = TestApp::spawn(backend).await;
+    let s = two_seats(&app).await;
+    // The run is held on the near offer's weeks, after it solved...
+    let holder = app.db.begin().await.unwrap();
+    offers::lock(&holder, s.company, s.near)
+        .await
+        .unwrap()
+        .expect("the offer");
+    let id = request(&app, &s, json!({})).await;
+    wait_for_a_lock_waiter(&app).await;
+    // ...while the school erases the pupil it placed.
+    app.delete(&format!("/v1/pupils/{}", s.pupil), Some(&s.school.token))
+        .await
+        .expect(204);
+    holder.commit().await.unwrap();
+
+    let done = wait_done(&app, &s.school, &id).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["proposals"].as_array().unwrap().len(), 0, "{done}");
+    let placements = placement::Entity::find().all(&app.db).await.unwrap();
+    assert!(placements.is_empty(), "{placements:?}");
+    let job = job::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!((job.status.as_str(), job.attempts), ("done", 1), "{job:?}");
 }
