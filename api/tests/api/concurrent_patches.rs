@@ -10,7 +10,7 @@
 use crate::helpers::*;
 use crate::postgres_or_skip;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -32,16 +32,12 @@ async fn two_patches_of_a_mentor_keep_each_others_fields() {
         .await
         .expect(201);
     let id = id_of(&created);
-    let holder = app.db.begin().await.unwrap();
-    mentor::Entity::update_many()
+    let write = mentor::Entity::update_many()
         .col_expr(mentor::Column::MaxDistanceKm, Expr::value(77))
-        .filter(mentor::Column::Id.eq(id))
-        .exec(&holder)
-        .await
-        .unwrap();
+        .filter(mentor::Column::Id.eq(id));
     let path = format!("/v1/mentors/{id}");
     let body = json!({"display_name": "Renamed meanwhile"});
-    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+    written_meanwhile(&app, write, app.patch(&path, Some(t), &body))
         .await
         .expect(200);
     let after = app.get(&path, Some(t)).await.expect(200);
@@ -67,16 +63,12 @@ async fn two_patches_of_a_pupil_keep_each_others_fields() {
     });
     let created = app.post("/v1/pupils", Some(t), &body).await.expect(201);
     let id = id_of(&created);
-    let holder = app.db.begin().await.unwrap();
-    pupil::Entity::update_many()
+    let write = pupil::Entity::update_many()
         .col_expr(pupil::Column::NeedsAccessibility, Expr::value(true))
-        .filter(pupil::Column::Id.eq(id))
-        .exec(&holder)
-        .await
-        .unwrap();
+        .filter(pupil::Column::Id.eq(id));
     let path = format!("/v1/pupils/{id}");
     let body = json!({"class_name": "3B"});
-    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+    written_meanwhile(&app, write, app.patch(&path, Some(t), &body))
         .await
         .expect(200);
     let after = app.get(&path, Some(t)).await.expect(200);
@@ -106,21 +98,17 @@ async fn a_patch_waiting_for_an_erasure_writes_nothing_back() {
     let created = app.post("/v1/pupils", Some(t), &body).await.expect(201);
     let id = id_of(&created);
     // What the erasure does to the row itself.
-    let holder = app.db.begin().await.unwrap();
-    pupil::Entity::update_many()
+    let write = pupil::Entity::update_many()
         .col_expr(
             pupil::Column::FirstName,
             Expr::value(Option::<String>::None),
         )
         .col_expr(pupil::Column::LastName, Expr::value(Option::<String>::None))
         .col_expr(pupil::Column::ErasedAt, Expr::value(chrono::Utc::now()))
-        .filter(pupil::Column::Id.eq(id))
-        .exec(&holder)
-        .await
-        .unwrap();
+        .filter(pupil::Column::Id.eq(id));
     let path = format!("/v1/pupils/{id}");
     let body = json!({"class_name": "3B"});
-    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+    written_meanwhile(&app, write, app.patch(&path, Some(t), &body))
         .await
         .expect(404);
     let row = pupil::Entity::find_by_id(id)
@@ -145,16 +133,12 @@ async fn two_patches_of_a_mentee_keep_each_others_fields() {
     let created = app.post("/v1/mentees", Some(t), &body).await.expect(201);
     assert_eq!(created["remote_ok"], json!(false), "{created}");
     let id = id_of(&created);
-    let holder = app.db.begin().await.unwrap();
-    mentee::Entity::update_many()
+    let write = mentee::Entity::update_many()
         .col_expr(mentee::Column::RemoteOk, Expr::value(true))
-        .filter(mentee::Column::Id.eq(id))
-        .exec(&holder)
-        .await
-        .unwrap();
+        .filter(mentee::Column::Id.eq(id));
     let path = format!("/v1/mentees/{id}");
     let body = json!({"available_from": "2027-02-01"});
-    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+    written_meanwhile(&app, write, app.patch(&path, Some(t), &body))
         .await
         .expect(200);
     let after = app.get(&path, Some(t)).await.expect(200);
@@ -175,8 +159,7 @@ async fn a_mentee_patch_waiting_for_an_erasure_writes_nothing_back() {
     let created = app.post("/v1/mentees", Some(t), &body).await.expect(201);
     let id = id_of(&created);
     // What the erasure does to the row itself.
-    let holder = app.db.begin().await.unwrap();
-    mentee::Entity::update_many()
+    let write = mentee::Entity::update_many()
         .col_expr(
             mentee::Column::FirstName,
             Expr::value(Option::<String>::None),
@@ -186,13 +169,10 @@ async fn a_mentee_patch_waiting_for_an_erasure_writes_nothing_back() {
             Expr::value(Option::<String>::None),
         )
         .col_expr(mentee::Column::ErasedAt, Expr::value(chrono::Utc::now()))
-        .filter(mentee::Column::Id.eq(id))
-        .exec(&holder)
-        .await
-        .unwrap();
+        .filter(mentee::Column::Id.eq(id));
     let path = format!("/v1/mentees/{id}");
     let body = json!({"available_from": "2027-02-01"});
-    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+    written_meanwhile(&app, write, app.patch(&path, Some(t), &body))
         .await
         .expect(404);
     let row = mentee::Entity::find_by_id(id)
@@ -218,19 +198,15 @@ async fn two_patches_of_an_offer_keep_each_others_fields() {
         .await
         .expect(201);
     let id = id_of(&created);
-    let holder = app.db.begin().await.unwrap();
-    offer::Entity::update_many()
+    let write = offer::Entity::update_many()
         .col_expr(
             offer::Column::Title,
             Expr::value("Titre changé entre-temps"),
         )
-        .filter(offer::Column::Id.eq(id))
-        .exec(&holder)
-        .await
-        .unwrap();
+        .filter(offer::Column::Id.eq(id));
     let path = format!("/v1/offers/{id}");
     let body = json!({"description": "Décrite entre-temps."});
-    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+    written_meanwhile(&app, write, app.patch(&path, Some(t), &body))
         .await
         .expect(200);
     let after = app.get(&path, Some(t)).await.expect(200);
@@ -260,16 +236,12 @@ async fn an_offer_archived_while_a_patch_waits_stays_archived() {
         .await
         .expect(201);
     let id = id_of(&created);
-    let holder = app.db.begin().await.unwrap();
-    offer::Entity::update_many()
+    let write = offer::Entity::update_many()
         .col_expr(offer::Column::Status, Expr::value("archived"))
-        .filter(offer::Column::Id.eq(id))
-        .exec(&holder)
-        .await
-        .unwrap();
+        .filter(offer::Column::Id.eq(id));
     let path = format!("/v1/offers/{id}");
     let body = json!({"description": "Trop tard."});
-    committed_while_waiting(&app, holder, app.patch(&path, Some(t), &body))
+    written_meanwhile(&app, write, app.patch(&path, Some(t), &body))
         .await
         .expect(409);
     let after = app.get(&path, Some(t)).await.expect(200);

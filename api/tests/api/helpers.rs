@@ -790,6 +790,20 @@ pub async fn committed_while_waiting(
     answer
 }
 
+/// Sends `request` while another session has made `write` and not committed
+/// it, and commits it once the request waits for a row lock: the request
+/// must then work on the row as written, not as it was before.
+pub async fn written_meanwhile<E: sea_orm::EntityTrait>(
+    app: &TestApp,
+    write: sea_orm::UpdateMany<E>,
+    request: impl std::future::Future<Output = Response>,
+) -> Response {
+    use sea_orm::TransactionTrait;
+    let holder = app.db.begin().await.unwrap();
+    write.exec(&holder).await.unwrap();
+    committed_while_waiting(app, holder, request).await
+}
+
 /// A collège of Seine-Saint-Denis (from the reference data): UAI, lat, lon.
 pub fn college_093() -> (String, f64, f64) {
     let data = std::fs::read_to_string(reference_dir().join("colleges_fr.csv")).unwrap();

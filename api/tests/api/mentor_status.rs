@@ -9,7 +9,7 @@ use crate::pairings::new_mentee;
 use crate::postgres_or_skip;
 use entity::mentor;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::future::Future;
 use uuid::Uuid;
@@ -37,14 +37,10 @@ pub async fn paused_meanwhile(
     request: impl Future<Output = Response>,
 ) -> Response {
     let id = Uuid::parse_str(mentor_id).expect("uuid");
-    let holder = app.db.begin().await.unwrap();
-    mentor::Entity::update_many()
+    let write = mentor::Entity::update_many()
         .col_expr(mentor::Column::Status, Expr::value("paused"))
-        .filter(mentor::Column::Id.eq(id))
-        .exec(&holder)
-        .await
-        .unwrap();
-    committed_while_waiting(app, holder, request).await
+        .filter(mentor::Column::Id.eq(id));
+    written_meanwhile(app, write, request).await
 }
 
 pub fn refused_as_paused(answer: &Response) {

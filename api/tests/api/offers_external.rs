@@ -6,7 +6,7 @@ use crate::helpers::*;
 use crate::{db_test, postgres_or_skip};
 use entity::offer;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -95,14 +95,10 @@ async fn an_offer_archived_while_a_put_waits_stays_archived() {
         .await
         .expect(201);
     let id = id_of(&created);
-    let holder = app.db.begin().await.unwrap();
-    offer::Entity::update_many()
+    let write = offer::Entity::update_many()
         .col_expr(offer::Column::Status, Expr::value("archived"))
-        .filter(offer::Column::Id.eq(id))
-        .exec(&holder)
-        .await
-        .unwrap();
-    committed_while_waiting(&app, holder, app.put(&put_path(), Some(t), &resync_body()))
+        .filter(offer::Column::Id.eq(id));
+    written_meanwhile(&app, write, app.put(&put_path(), Some(t), &resync_body()))
         .await
         .expect(409);
     let after = app

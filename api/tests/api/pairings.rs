@@ -67,7 +67,8 @@ pub async fn new_mentee(app: &TestApp, token: &str) -> String {
     created["id"].as_str().unwrap().to_owned()
 }
 
-async fn new_pairing(app: &TestApp, token: &str, mentor: &str) -> String {
+/// A new draft of a new mentee with `mentor`: its id.
+pub async fn new_pairing(app: &TestApp, token: &str, mentor: &str) -> String {
     let mentee = new_mentee(app, token).await;
     let created = app
         .post(

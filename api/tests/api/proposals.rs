@@ -9,7 +9,7 @@ use crate::helpers::*;
 use crate::mentor_status::{
     ids_of, new_mentor, paused_meanwhile, refused_as_paused, set_mentor_status,
 };
-use crate::pairings::new_mentee;
+use crate::pairings::{new_mentee, new_pairing};
 use crate::postgres_or_skip;
 use entity::mentor;
 use sea_orm::{EntityTrait, QuerySelect, TransactionTrait};
@@ -19,16 +19,7 @@ use uuid::Uuid;
 
 /// A new draft of a new mentee with `mentor`: its path.
 async fn new_draft(app: &TestApp, token: &str, mentor: &str) -> String {
-    let mentee = new_mentee(app, token).await;
-    let created = app
-        .post(
-            "/v1/pairings",
-            Some(token),
-            &json!({"mentee_id": mentee, "mentor_id": mentor}),
-        )
-        .await
-        .expect(201);
-    format!("/v1/pairings/{}", created["id"].as_str().expect("id"))
+    format!("/v1/pairings/{}", new_pairing(app, token, mentor).await)
 }
 
 /// Sends `request` while a test session holds `mentor`'s row lock; once the
