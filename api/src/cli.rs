@@ -180,9 +180,7 @@ impl Cli {
                         line.trim_end_matches(['\r', '\n']).to_owned()
                     }
                 };
-                if !(12..=128).contains(&password.chars().count()) {
-                    bail!("the password must have 12 to 128 characters");
-                }
+                crate::account::check_password(&password)?;
                 let user = users::insert(
                     &db,
                     users::NewUser {

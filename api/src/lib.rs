@@ -3,6 +3,7 @@
 //!
 //! This crate is the HTTP service and the `tremplin` command line; the
 //! matching engine is the `matcher` crate, the schema the `migration` crate.
+pub mod account;
 pub mod auth;
 pub mod bench;
 pub mod cli;

@@ -1,7 +1,8 @@
 //! `/v1/auth/*`: token issuance (password and client credentials), refresh
 //! with rotation, logout, and invitation acceptance.
-use crate::auth::{SubjectKind, constant_time_eq, hash_password, hash_secret, verify_password};
-use crate::domain::{Email, Role};
+use crate::account;
+use crate::auth::{SubjectKind, constant_time_eq, hash_secret};
+use crate::domain::Role;
 use crate::error::ApiError;
 use crate::extract::ValidatedJson;
 use crate::startup::AppState;
@@ -9,7 +10,6 @@ use crate::store::{api_clients, tokens, users};
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
-use std::sync::LazyLock;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -37,11 +37,7 @@ pub struct RefreshRequest {
 pub struct AcceptInvitation {
     #[validate(length(min = 1, max = 256))]
     token: String,
-    #[validate(length(
-        min = 12,
-        max = 128,
-        message = "the password must have 12 to 128 characters"
-    ))]
+    #[validate(custom(function = "account::validate_password"))]
     password: String,
 }
 
@@ -53,11 +49,6 @@ pub struct TokenResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,
 }
-
-/// Verifying against this when the e-mail is unknown keeps the answer time
-/// the same, so timing does not reveal which e-mails have accounts.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("not-a-real-password-at-all").unwrap_or_default());
 
 fn rate_limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
     let Some(ip) = req.peer_addr().map(|a| a.ip()) else {
@@ -119,21 +110,9 @@ async fn password_grant(
     email: &str,
     password: String,
 ) -> Result<TokenResponse, ApiError> {
-    let user = match Email::parse(email) {
-        Ok(email) => users::find_by_email(&state.db, email.as_str()).await?,
-        Err(_) => None,
-    };
-    let stored = user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.clone());
-    let matches = web::block(move || verify_password(&password, &stored))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let user = match user {
-        Some(user) if matches && user.password_hash.is_some() => user,
-        _ => return Err(invalid_credentials()),
-    };
+    let user = account::verify_sign_in(&state.db, email, password)
+        .await?
+        .ok_or_else(invalid_credentials)?;
     let role = Role::parse(&user.role).map_err(|e| ApiError::Internal(e.into()))?;
     let refresh = tokens::issue(
         &state.db,
@@ -245,29 +224,6 @@ pub async fn accept_invitation(
     ValidatedJson(body): ValidatedJson<AcceptInvitation>,
 ) -> Result<HttpResponse, ApiError> {
     rate_limit(&state, &req)?;
-    let invalid = || {
-        ApiError::field(
-            "token",
-            "the invitation is unknown, already used or expired",
-        )
-    };
-    let user = users::find_by_invitation(&state.db, &hash_secret(&body.token))
-        .await?
-        .ok_or_else(invalid)?;
-    if user
-        .invitation_expires_at
-        .is_none_or(|at| at <= chrono::Utc::now())
-    {
-        return Err(invalid());
-    }
-    let password = body.password;
-    let hash = web::block(move || hash_password(&password))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(ApiError::Internal)?;
-    // A concurrent acceptance of the same token may have won meanwhile.
-    if !users::set_password(&state.db, user, hash).await? {
-        return Err(invalid());
-    }
+    account::accept_invitation(&state.db, &body.token, body.password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
