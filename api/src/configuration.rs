@@ -23,6 +23,7 @@ pub struct Settings {
     pub email: EmailSettings,
     pub jobs: JobSettings,
     pub mentoring: MentoringSettings,
+    pub web: WebSettings,
     /// The system clock, unless a test sets one.
     #[serde(skip)]
     pub clock: crate::clock::Clock,
@@ -95,6 +96,15 @@ pub struct AuthSettings {
     /// Token-endpoint attempts per client IP: a burst, refilled one per period.
     pub rate_limit_burst: u32,
     pub rate_limit_period_ms: u64,
+}
+
+/// Sessions of the web pages (people signed in with a browser).
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebSettings {
+    /// A session unused for this long ends.
+    pub session_idle_minutes: i64,
+    /// A session ends this long after its sign-in, however used.
+    pub session_absolute_hours: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -177,6 +187,10 @@ unpaired_days = 30
 minimum_months = 6
 minimum_window_days = 14
 yearly_target = 200000
+
+[web]
+session_idle_minutes = 60
+session_absolute_hours = 12
 
 [email]
 from = "Tremplin <ne-pas-repondre@tremplin.localhost>"
@@ -266,6 +280,11 @@ impl Settings {
         if self.auth.rate_limit_burst == 0 || self.auth.rate_limit_period_ms == 0 {
             return Err(ConfigError::Invalid(
                 "auth.rate_limit_burst and auth.rate_limit_period_ms must be positive".into(),
+            ));
+        }
+        if self.web.session_idle_minutes <= 0 || self.web.session_absolute_hours <= 0 {
+            return Err(ConfigError::Invalid(
+                "web session lifetimes must be positive".into(),
             ));
         }
         if self.database.max_connections == 0 {

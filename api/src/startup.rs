@@ -35,6 +35,8 @@ pub struct AppState {
     pub mentoring: crate::configuration::MentoringSettings,
     /// What "now" and "today" are: the system clock, or a test's.
     pub clock: crate::clock::Clock,
+    /// Sessions and cookies of the web pages.
+    pub web: crate::web::SessionConfig,
 }
 
 /// How often offers written by other processes reach this one's search index.
@@ -142,6 +144,7 @@ impl Application {
             clock: settings.clock.clone(),
         });
         let state = web::Data::new(AppState {
+            web: crate::web::SessionConfig::new(&settings),
             jobs: settings.jobs.clone(),
             mentoring: settings.mentoring.clone(),
             clock: settings.clock.clone(),
@@ -168,7 +171,8 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .service(routes::table().into_services())
-                .default_service(web::to(routes::not_found))
+                .configure(crate::web::routes)
+                .default_service(web::to(crate::web::fallback))
         })
         .listen(listener)?;
         if settings.server.workers > 0 {

@@ -25,3 +25,4 @@ pub mod pupil;
 pub mod refresh_token;
 pub mod setting;
 pub mod user;
+pub mod web_session;

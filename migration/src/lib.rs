@@ -24,6 +24,7 @@ mod m20261128_000310_index_pairing_reports;
 mod m20261128_000401_index_offer_updated_at;
 mod m20261128_000402_index_match_request_organisation;
 mod m20261128_000403_index_offer_reach;
+mod m20261207_000501_create_web_sessions;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000401_index_offer_updated_at::Migration),
             Box::new(m20261128_000402_index_match_request_organisation::Migration),
             Box::new(m20261128_000403_index_offer_reach::Migration),
+            Box::new(m20261207_000501_create_web_sessions::Migration),
         ]
     }
 }

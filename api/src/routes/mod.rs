@@ -5,7 +5,7 @@ mod auth;
 mod emails;
 mod match_requests;
 mod meetings;
-mod mentees;
+pub(crate) mod mentees;
 mod mentoring;
 mod mentoring_stats;
 mod mentors;
@@ -14,8 +14,8 @@ mod ops;
 mod organisations;
 mod pairing_alerts;
 mod pairing_export;
-mod pairings;
-mod placements;
+pub(crate) mod pairings;
+pub(crate) mod placements;
 pub(crate) mod pupils;
 mod reference;
 mod stats;
@@ -228,9 +228,4 @@ pub fn table() -> RouteTable {
         )
         .add(Method::POST, "/v1/email/unsubscribe", emails::unsubscribe);
     t
-}
-
-/// Unknown paths answer a problem+json 404.
-pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound("no resource at this path".into()))
 }

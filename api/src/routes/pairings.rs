@@ -20,7 +20,7 @@ use transition::{check_mentor, move_of};
 use uuid::Uuid;
 use validator::Validate;
 
-mod answer;
+pub(crate) mod answer;
 mod draft;
 mod transition;
 

@@ -64,7 +64,7 @@ pub struct PlacementOut {
     updated_at: DateTime<Utc>,
 }
 
-fn viewer(caller: &Caller) -> Result<Viewer, ApiError> {
+pub(crate) fn viewer(caller: &Caller) -> Result<Viewer, ApiError> {
     match caller.role {
         Role::School => Ok(Viewer::School(caller.organisation()?)),
         Role::Company => Ok(Viewer::Company(caller.organisation()?)),
@@ -75,7 +75,7 @@ fn viewer(caller: &Caller) -> Result<Viewer, ApiError> {
 }
 
 /// Builds the answers, each side seeing only what it needs.
-async fn outs(
+pub(crate) async fn outs(
     state: &AppState,
     viewer: Viewer,
     rows: Vec<placement::Model>,

@@ -30,6 +30,7 @@ pub mod schools;
 pub mod settings;
 pub mod tokens;
 pub mod users;
+pub mod web_sessions;
 
 /// `query` taking row locks of `kind` on PostgreSQL; unchanged on SQLite, which
 /// has no row locks and runs one writing transaction at a time.

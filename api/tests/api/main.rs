@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod browser;
 mod campaign_deadlines;
 mod concurrent_patches;
 mod demo;
@@ -32,3 +33,5 @@ mod proposals;
 mod pupils;
 mod reference;
 mod search;
+mod web_pages;
+mod web_sessions;

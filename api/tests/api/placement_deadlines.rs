@@ -62,7 +62,7 @@ async fn maintenance(ctx: &JobContext) {
 /// one seat near it, and one pupil: a match run proposes the seat to the
 /// pupil. Returns the school, the company, the pupil's id and the placement
 /// as the school sees it.
-async fn proposal(app: &TestApp) -> (Member, Member, String, Value) {
+pub(crate) async fn proposal(app: &TestApp) -> (Member, Member, String, Value) {
     let (_admin, school, company, pupil) = one_seat_and_one_pupil(app, WEEK, "Inès").await;
     let request = app
         .post(

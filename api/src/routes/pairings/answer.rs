@@ -129,7 +129,7 @@ pub(super) async fn outs(
     Ok(out)
 }
 
-pub(super) async fn one(state: &AppState, org: Uuid, id: Uuid) -> Result<PairingOut, ApiError> {
+pub(crate) async fn one(state: &AppState, org: Uuid, id: Uuid) -> Result<PairingOut, ApiError> {
     let found = pairings::find(&state.db, org, id)
         .await?
         .ok_or_else(|| ApiError::not_found("pairing"))?;
