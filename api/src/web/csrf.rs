@@ -115,6 +115,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for SessionForm<T> {
                         retour: "/".to_owned(),
                         clear_cookie: matches!(found, Found::Ended)
                             .then(|| state.web.cookies.clear(super::cookie::SESSION)),
+                        htmx: super::page::is_htmx(&req),
                     });
                 }
             };

@@ -22,6 +22,9 @@ pub enum PageError {
         retour: String,
         /// Drops the cookie of an ended session.
         clear_cookie: Option<String>,
+        /// htmx follows a 303 inside the page: it is told to leave the page
+        /// instead (`HX-Redirect` on a 401).
+        htmx: bool,
     },
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
@@ -129,6 +132,7 @@ impl ResponseError for PageError {
         match self {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Forbidden(_) | PageError::CsrfRefused => StatusCode::FORBIDDEN,
+            PageError::SignInRequired { htmx: true, .. } => StatusCode::UNAUTHORIZED,
             PageError::SignInRequired { .. } => StatusCode::SEE_OTHER,
             PageError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -146,10 +150,19 @@ impl ResponseError for PageError {
         if let PageError::SignInRequired {
             retour,
             clear_cookie,
+            htmx,
         } = self
         {
-            let mut response = HttpResponse::SeeOther();
-            response.insert_header((header::LOCATION, super::retour::sign_in_url(retour)));
+            let target = super::retour::sign_in_url(retour);
+            let mut response = if *htmx {
+                let mut r = HttpResponse::Unauthorized();
+                r.insert_header(("HX-Redirect", target));
+                r
+            } else {
+                let mut r = HttpResponse::SeeOther();
+                r.insert_header((header::LOCATION, target));
+                r
+            };
             response.insert_header((header::CACHE_CONTROL, "no-store"));
             if let Some(cookie) = clear_cookie {
                 response.insert_header((header::SET_COOKIE, cookie.as_str()));

@@ -92,7 +92,7 @@ struct Fragment<'a> {
     content: &'a str,
 }
 
-fn is_htmx(req: &HttpRequest) -> bool {
+pub(super) fn is_htmx(req: &HttpRequest) -> bool {
     req.headers()
         .get("hx-request")
         .is_some_and(|v| v.as_bytes() == b"true")

@@ -187,6 +187,7 @@ impl FromRequest for SignedIn {
                     retour: super::retour::of_request(&req),
                     clear_cookie: matches!(found, Found::Ended)
                         .then(|| state.web.cookies.clear(SESSION)),
+                    htmx: super::page::is_htmx(&req),
                 }),
             }
         })

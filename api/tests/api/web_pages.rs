@@ -270,6 +270,14 @@ db_test!(
             "{}",
             fragment.text
         );
+        // Signed out, htmx is told to leave the page for the sign-in page.
+        let asked = Browser::new(&app)
+            .get_with(&path, &[("HX-Request", "true")])
+            .await
+            .expect(401);
+        let sign_in = format!("/connexion?retour=%2Fplacements%2F{}", &path[12..]);
+        assert_eq!(asked.header("hx-redirect"), sign_in);
+        assert!(asked.location().is_empty());
         let public = browser
             .get_with("/mentorat", &[("HX-Request", "true")])
             .await
