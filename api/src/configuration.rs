@@ -73,6 +73,14 @@ pub struct ServerSettings {
     pub bind: String,
     /// Worker threads; 0 means one per core.
     pub workers: usize,
+    /// Time a client has to send a request's line and headers (actix's
+    /// `client_request_timeout`); past it the connection answers 408.
+    pub request_head_timeout_ms: u64,
+    /// Time a client has to send a whole request body once the handler
+    /// reads it (JSON and CSV uploads); past it the answer is 408. actix
+    /// bounds only the head: without this a body sent a byte at a time
+    /// holds a connection and a worker's buffer forever.
+    pub body_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -156,6 +164,8 @@ profile = "development"
 [server]
 bind = "127.0.0.1:8080"
 workers = 0
+request_head_timeout_ms = 5000
+body_timeout_ms = 60000
 
 [database]
 url = "sqlite://tremplin.db?mode=rwc"
@@ -275,6 +285,11 @@ impl Settings {
         if self.auth.access_token_ttl_secs <= 0 || self.auth.refresh_token_ttl_days <= 0 {
             return Err(ConfigError::Invalid(
                 "token lifetimes must be positive".into(),
+            ));
+        }
+        if self.server.request_head_timeout_ms == 0 || self.server.body_timeout_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "server.request_head_timeout_ms and server.body_timeout_ms must be positive".into(),
             ));
         }
         if self.auth.rate_limit_burst == 0 || self.auth.rate_limit_period_ms == 0 {

@@ -35,9 +35,13 @@ pub enum ApiError {
     #[error("method not allowed")]
     MethodNotAllowed(Vec<Method>),
     #[error("{0}")]
+    RequestTimeout(String),
+    #[error("{0}")]
     Conflict(String),
     #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
     #[error("the database is unavailable")]
@@ -82,8 +86,12 @@ impl ApiError {
             ApiError::Forbidden(_) => ("/problems/forbidden", "Forbidden"),
             ApiError::NotFound(_) => ("/problems/not-found", "Not found"),
             ApiError::MethodNotAllowed(_) => ("/problems/method-not-allowed", "Method not allowed"),
+            ApiError::RequestTimeout(_) => ("/problems/request-timeout", "Request timeout"),
             ApiError::Conflict(_) => ("/problems/conflict", "Conflict"),
             ApiError::Validation(_) => ("/problems/validation", "Invalid request"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("/problems/unsupported-media-type", "Unsupported media type")
+            }
             ApiError::RateLimited { .. } => ("/problems/rate-limited", "Too many requests"),
             ApiError::Unavailable => ("/problems/unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("/problems/internal", "Internal error"),
@@ -99,8 +107,10 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -165,6 +175,11 @@ impl From<DbErr> for ApiError {
         if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
             return ApiError::Conflict("a record with the same unique value already exists".into());
         }
+        if is_nul_refused(&err) {
+            // The extractors refuse NUL in bodies, paths and query strings;
+            // should one still reach PostgreSQL, it is the client's input.
+            return ApiError::BadRequest("a text value contains a NUL character".into());
+        }
         if is_unavailable(&err) {
             tracing::warn!(error = %err, "database unavailable");
             return ApiError::Unavailable;
@@ -189,6 +204,16 @@ impl From<sea_orm::TransactionError<ApiError>> for ApiError {
             sea_orm::TransactionError::Transaction(api) => api,
         }
     }
+}
+
+/// PostgreSQL's refusal of a NUL character in text (SQLSTATE 22021,
+/// character_not_in_repertoire); SQLite stores it.
+fn is_nul_refused(err: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    matches!(e.as_ref(), sea_orm::sqlx::Error::Database(db) if db.code().as_deref() == Some("22021"))
 }
 
 /// Whether the error means "the database cannot serve now" (connection lost,

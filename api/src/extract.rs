@@ -1,4 +1,5 @@
-//! Request extractors: validated JSON bodies and the authenticated caller.
+//! Request extractors: validated JSON bodies, uploaded files and the
+//! authenticated caller.
 use crate::auth::SubjectKind;
 use crate::domain::Role;
 use crate::error::{ApiError, FieldError};
@@ -9,16 +10,65 @@ use actix_web::web::{self, Bytes};
 use actix_web::{FromRequest, HttpRequest};
 use futures::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
-use std::future::{Ready, ready};
+use std::future::{Future, Ready, ready};
+use std::time::Duration;
 use uuid::Uuid;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 /// Largest JSON body accepted.
 const JSON_LIMIT: usize = 256 * 1024;
 
-/// A JSON body that deserialized and passed its `validator` rules. Syntax
-/// errors answer 400; a wrong type, a missing field or a rule broken answer
-/// 422 with each offending field named by its path.
+/// How long a client may take to send a request body once a handler reads
+/// it (`server.body_timeout_ms`, installed as app data by `startup`).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
+
+const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Reads a body within the request's `BodyTimeout`: a client trickling its
+/// body would otherwise hold the connection forever (actix bounds only the
+/// request head).
+async fn within_body_timeout<T>(
+    limit: Duration,
+    read: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(limit, read).await.map_err(|_| {
+        ApiError::RequestTimeout(format!(
+            "the request body did not arrive within {} ms",
+            limit.as_millis()
+        ))
+    })?
+}
+
+fn body_timeout(req: &HttpRequest) -> Duration {
+    req.app_data::<BodyTimeout>()
+        .map_or(DEFAULT_BODY_TIMEOUT, |t| t.0)
+}
+
+/// `application/json` or a `+json` type (`application/merge-patch+json`),
+/// whatever the parameters.
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// A JSON body that deserialized and passed its `validator` rules. Another
+/// content type answers 415; syntax errors 400; a wrong type, a missing
+/// field, a NUL character in a string or a rule broken answer 422 with each
+/// offending field named by its path.
 #[derive(Debug)]
 pub struct ValidatedJson<T>(pub T);
 
@@ -27,11 +77,20 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedJson<T> 
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if !is_json_content_type(req) {
+            return Box::pin(ready(Err(ApiError::UnsupportedMediaType(
+                "this endpoint takes a JSON body: send Content-Type: application/json".into(),
+            ))));
+        }
+        let limit = body_timeout(req);
         let bytes = Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = bytes.await.map_err(|e| {
-                ApiError::BadRequest(format!("the request body could not be read: {e}"))
-            })?;
+            let bytes = within_body_timeout(limit, async {
+                bytes.await.map_err(|e| {
+                    ApiError::BadRequest(format!("the request body could not be read: {e}"))
+                })
+            })
+            .await?;
             let value = parse_json::<T>(&bytes)?;
             value
                 .validate()
@@ -47,6 +106,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::BadRequest(format!(
             "the JSON body is larger than {JSON_LIMIT} bytes"
         )));
+    }
+    if let Some(fields) = nul_fields(bytes) {
+        return Err(ApiError::Validation(fields));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|err| {
@@ -79,6 +141,93 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     de.end()
         .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+/// The strings (values or keys) of a JSON body that hold a NUL character,
+/// by path. PostgreSQL cannot store NUL in text, and no name, title or token
+/// has one: refusing it here covers every JSON endpoint. JSON carries NUL
+/// only as the escape `\u0000` (a raw one is a syntax error), so bodies
+/// without it cost one scan.
+fn nul_fields(bytes: &[u8]) -> Option<Vec<FieldError>> {
+    let escaped_nul = bytes.windows(6).enumerate().any(|(at, w)| {
+        w == b"\\u0000"
+            && bytes[..at]
+                .iter()
+                .rev()
+                .take_while(|b| **b == b'\\')
+                .count()
+                % 2
+                == 0
+    });
+    if !escaped_nul {
+        return None;
+    }
+    // Malformed JSON is left to the typed parse and its 400.
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let mut fields = Vec::new();
+    collect_nul(&value, "", &mut fields);
+    (!fields.is_empty()).then_some(fields)
+}
+
+fn collect_nul(value: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {
+    const MESSAGE: &str = "must not contain the NUL character (\\u0000)";
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => {
+            out.push(FieldError::new(path, MESSAGE));
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                collect_nul(item, &format!("{path}[{index}]"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                let inner = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if key.contains('\0') {
+                    out.push(FieldError::new(inner.replace('\0', "\\u0000"), MESSAGE));
+                } else {
+                    collect_nul(item, &inner, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A raw request body (the CSV imports), read chunk by chunk up to
+/// `import::MAX_FILE_BYTES` and within the request's `BodyTimeout`.
+#[derive(Debug)]
+pub struct Upload(pub Vec<u8>);
+
+impl FromRequest for Upload {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        use futures::StreamExt;
+        let limit = body_timeout(req);
+        let mut payload = payload.take();
+        let max = crate::import::MAX_FILE_BYTES;
+        Box::pin(within_body_timeout(limit, async move {
+            let mut body = Vec::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk =
+                    chunk.map_err(|e| ApiError::BadRequest(format!("the upload failed: {e}")))?;
+                if body.len() + chunk.len() > max {
+                    return Err(ApiError::BadRequest(format!(
+                        "the file is larger than {} MB",
+                        max / (1024 * 1024)
+                    )));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Upload(body))
+        }))
+    }
 }
 
 fn strip_position(message: &str) -> String {

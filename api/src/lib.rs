@@ -14,6 +14,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod extract;
+pub mod http_policy;
 pub mod import;
 pub mod jobs;
 pub mod mentoring_match;

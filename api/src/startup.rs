@@ -2,13 +2,15 @@
 //! the HTTP server bound to its listener (port 0 works: tests use it).
 use crate::auth::{JwtKeys, RateLimiter, new_secret};
 use crate::configuration::{AuthSettings, DatabaseSettings, EmailSettings, JobSettings, Settings};
-use crate::extract::{json_error, path_error, query_error};
+use crate::extract::{BodyTimeout, json_error, path_error, query_error};
+use crate::http_policy;
 use crate::jobs::{self, JobContext};
 use crate::metrics::{self, Metrics};
 use crate::reference::{self, CommuneCache};
 use crate::routes;
 use crate::search::OfferSearch;
 use crate::store;
+use crate::telemetry::RequestSpan;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
@@ -160,13 +162,17 @@ impl Application {
             db,
         });
         let metrics = web::Data::new(Metrics::new()?);
+        let body_timeout = BodyTimeout(Duration::from_millis(settings.server.body_timeout_ms));
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(http_policy::refuse_nul_in_url))
+                .wrap(from_fn(http_policy::security_headers))
                 .wrap(from_fn(metrics::record))
                 .wrap(Compress::default())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .app_data(metrics.clone())
+                .app_data(body_timeout)
                 .app_data(web::JsonConfig::default().error_handler(json_error))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
@@ -174,6 +180,9 @@ impl Application {
                 .configure(crate::web::routes)
                 .default_service(web::to(crate::web::fallback))
         })
+        .client_request_timeout(Duration::from_millis(
+            settings.server.request_head_timeout_ms,
+        ))
         .listen(listener)?;
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);

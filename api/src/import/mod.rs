@@ -6,9 +6,7 @@ pub mod pupils;
 mod records;
 
 use crate::error::{ApiError, FieldError};
-use actix_web::web;
 use chrono::NaiveDate;
-use futures::StreamExt;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -34,23 +32,24 @@ pub struct ImportReport {
     /// Rows naming the same person as a later row of the same file.
     pub duplicates: u64,
     pub rejected: u64,
+    /// The first `MAX_REPORTED_ERRORS` errors, in row order.
     pub errors: Vec<RowError>,
+    /// Every error found, reported or not: a file of bad rows would
+    /// otherwise make an answer (and a memory peak) many times its size.
+    pub errors_total: u64,
 }
 
-/// Reads the request body up to the limit, chunk by chunk.
-pub async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("the upload failed: {e}")))?;
-        if body.len() + chunk.len() > MAX_FILE_BYTES {
-            return Err(ApiError::BadRequest(format!(
-                "the file is larger than {} MB",
-                MAX_FILE_BYTES / (1024 * 1024)
-            )));
+/// Errors an import report lists; `errors_total` counts them all.
+pub const MAX_REPORTED_ERRORS: usize = 1000;
+
+impl ImportReport {
+    /// Counts the error, and keeps it while the list has room.
+    pub fn push_error(&mut self, error: RowError) {
+        self.errors_total += 1;
+        if self.errors.len() < MAX_REPORTED_ERRORS {
+            self.errors.push(error);
         }
-        body.extend_from_slice(&chunk);
     }
-    Ok(body)
 }
 
 /// The file as text: UTF-8 (with or without BOM) or Windows-1252. Text with

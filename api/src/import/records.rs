@@ -76,7 +76,7 @@ pub(crate) async fn import<K: RecordKind>(
                 row += 1;
                 report.rows += 1;
                 report.rejected += 1;
-                report.errors.push(RowError {
+                report.push_error(RowError {
                     row,
                     field: String::new(),
                     message: format!("unreadable row: {e}"),
@@ -89,9 +89,14 @@ pub(crate) async fn import<K: RecordKind>(
             continue;
         }
         report.rows += 1;
+        // The row's own errors, then into the report's bounded list.
+        let mut row_errors = Vec::new();
         let parsed = kind
-            .parse(&txn, &record, &columns, row, &mut report.errors)
+            .parse(&txn, &record, &columns, row, &mut row_errors)
             .await?;
+        for error in row_errors {
+            report.push_error(error);
+        }
         let Some(data) = parsed else {
             report.rejected += 1;
             continue;
@@ -99,7 +104,7 @@ pub(crate) async fn import<K: RecordKind>(
         let identity = K::identity_hash(&data);
         if let Some(first) = seen.get(&identity) {
             report.duplicates += 1;
-            report.errors.push(RowError {
+            report.push_error(RowError {
                 row,
                 field: String::new(),
                 message: format!("same {} as row {first}: this row is ignored", K::NOUN),

@@ -2,7 +2,7 @@
 //! own coordinators only.
 use crate::domain::{MenteeSituation, Priority, Role};
 use crate::error::{ApiError, FieldError};
-use crate::extract::{Caller, ValidatedJson, flatten};
+use crate::extract::{Caller, Upload, ValidatedJson, flatten};
 use crate::import::{self, ImportReport};
 use crate::pagination::{PageQuery, Paginated};
 use crate::patch::Patch;
@@ -367,10 +367,9 @@ pub async fn import_csv(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<ImportQuery>,
-    payload: web::Payload,
+    Upload(bytes): Upload,
 ) -> Result<HttpResponse, ApiError> {
     let org = structure_of(&caller)?;
-    let bytes = import::read_body(payload).await?;
     if bytes.is_empty() {
         return Err(ApiError::field("file", "the file is empty"));
     }

@@ -1,7 +1,7 @@
 //! `/v1/pupils`: a collège's pupils, visible to its own staff only.
 use crate::domain::{InseeCode, PupilStatus, Role, Sector, Track};
 use crate::error::{ApiError, FieldError};
-use crate::extract::{Caller, ValidatedJson, flatten};
+use crate::extract::{Caller, Upload, ValidatedJson, flatten};
 use crate::import::{self, ImportReport};
 use crate::pagination::{PageQuery, Paginated};
 use crate::patch::Patch;
@@ -381,10 +381,9 @@ pub async fn import_csv(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<ImportQuery>,
-    payload: web::Payload,
+    Upload(bytes): Upload,
 ) -> Result<HttpResponse, ApiError> {
     let school = school_of(&state, &caller).await?;
-    let bytes = import::read_body(payload).await?;
     if bytes.is_empty() {
         return Err(ApiError::field("file", "the file is empty"));
     }

@@ -10,6 +10,7 @@ mod concurrent_patches;
 mod demo;
 mod email;
 mod errors;
+mod hostile_input;
 mod match_run_commit;
 mod match_run_scale;
 mod matching;
