@@ -933,7 +933,7 @@ db_test!(
         assert_eq!(
             report,
             json!({"dry_run": false, "rows": 3, "created": 3, "updated": 0,
-                   "duplicates": 0, "rejected": 0, "errors": []})
+                   "duplicates": 0, "rejected": 0, "errors": [], "errors_total": 0})
         );
         let stored = all_pupils(&app, &school.token).await;
         assert_eq!(stored.len(), 3);
@@ -1254,7 +1254,7 @@ db_test!(
         assert_eq!(
             second,
             json!({"dry_run": false, "rows": 250, "created": 0, "updated": 250,
-                   "duplicates": 0, "rejected": 0, "errors": []})
+                   "duplicates": 0, "rejected": 0, "errors": [], "errors_total": 0})
         );
         let after = all_pupils(&app, &school.token).await;
         assert_eq!(after.len(), 250);
@@ -1360,7 +1360,8 @@ db_test!(
         assert_eq!(
             dry,
             json!({"dry_run": true, "rows": 4, "created": 3, "updated": 0, "duplicates": 0,
-                   "rejected": 1, "errors": [{"row": 4, "field": "first_name", "message": dry["errors"][0]["message"]}]})
+                   "rejected": 1, "errors": [{"row": 4, "field": "first_name", "message": dry["errors"][0]["message"]}],
+                   "errors_total": 1})
         );
         assert!(
             all_pupils(&app, &school.token).await.is_empty(),
