@@ -10,7 +10,11 @@ work=target/schemathesis
 venv=target/schemathesis-venv
 mkdir -p "$work"
 if [ ! -x "$venv/bin/schemathesis" ]; then
-    python3 -m venv "$venv"
+    # Debian splits venv out of python3.
+    python3 -m venv "$venv" || {
+        rm -rf "$venv"
+        apt-get install -y -q python3-venv && python3 -m venv "$venv"
+    }
     "$venv/bin/pip" install --quiet 'schemathesis==4.32.5'
 fi
 
