@@ -89,11 +89,14 @@ pub async fn security_headers(
                 HeaderValue::from_static(HTML_CSP),
             );
         }
-        // Pages such as the unsubscribe one carry a token in their URL.
-        headers.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
+        // Pages such as the unsubscribe one carry a token in their URL; a
+        // page that chose its own policy (the web pages: same-origin) keeps it.
+        if !headers.contains_key(header::REFERRER_POLICY) {
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+        }
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     Ok(response)

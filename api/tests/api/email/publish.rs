@@ -53,11 +53,15 @@ async fn recording_instance(app: &TestApp) -> (String, Statements) {
     (address, statements)
 }
 
-/// How many of `statements` read rows.
+/// How many of `statements` read rows. The offer search's sync, which runs
+/// every two seconds on the same connection, reads offers; a publication
+/// never does, so those reads are not counted (a tick landing in one of the
+/// two windows made the counts differ by one).
 fn reads(statements: &[String]) -> usize {
     statements
         .iter()
         .filter(|sql| sql.trim_start().to_ascii_uppercase().starts_with("SELECT"))
+        .filter(|sql| !sql.contains(r#"FROM "offer""#) && !sql.contains(r#"FROM "offer_week""#))
         .count()
 }
 
